@@ -1,0 +1,1 @@
+"""Benchmark rows for `make bench`; see tests/benchmark.py."""

@@ -1,0 +1,132 @@
+"""Dropout masks: sampling one, and enumerating all of them.
+
+A *keep-mask* is a boolean array in which ``True`` means the unit is kept and
+``False`` means it is dropped. Throughout the book ``p`` is the probability of
+dropping a unit, so each entry is ``True`` with probability ``1 - p``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._checks import as_generator, check_p, check_shape
+
+__all__ = [
+    "MAX_ENUMERATED_UNITS",
+    "count_subnetworks",
+    "enumerate_masks",
+    "network_masks",
+    "sample_mask",
+]
+
+#: Largest ``n`` that :func:`enumerate_masks` accepts: 2**24 masks already take
+#: about 400 MB as booleans.
+MAX_ENUMERATED_UNITS = 24
+
+
+def sample_mask(shape, p, rng=None) -> np.ndarray:
+    """Sample a boolean keep-mask.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Shape of the mask, usually the shape of the activations it will drop.
+    p : float in [0, 1]
+        Probability that an entry is *dropped* (``False``).
+    rng : numpy.random.Generator, int or None
+        Source of randomness. An int is used as a seed; ``None`` makes a fresh
+        generator. The global ``np.random`` state is never touched.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape ``shape``
+        Independent entries with ``P(True) = 1 - p``.
+    """
+    shape = check_shape(shape)
+    p = check_p(p)
+    rng = as_generator(rng)
+    # random() lies in [0, 1): ">= p" is always True at p = 0, never at p = 1.
+    return rng.random(shape) >= p
+
+
+def enumerate_masks(n, p):
+    """List every keep-mask of ``n`` units with its exact probability.
+
+    Parameters
+    ----------
+    n : int, 0 <= n <= MAX_ENUMERATED_UNITS
+        Number of units.
+    p : float in [0, 1]
+        Drop probability of each unit, independently.
+
+    Returns
+    -------
+    masks : ndarray of bool, shape (2**n, n)
+        Row ``i`` holds the binary digits of ``i``, least significant first, so
+        for ``n = 2`` the rows are (0, 0), (1, 0), (0, 1), (1, 1).
+    probs : ndarray of float64, shape (2**n,)
+        ``probs[i] = (1 - p)**k * p**(n - k)`` where ``k`` is the number of kept
+        units in row ``i``. They sum to one.
+    """
+    if isinstance(n, bool) or not isinstance(n, (numbers.Integral, np.integer)):
+        raise TypeError(f"n must be a non-negative int, but got {n!r}")
+    if not 0 <= n <= MAX_ENUMERATED_UNITS:
+        raise ValueError(
+            f"n must be between 0 and {MAX_ENUMERATED_UNITS} (2**n masks are stored), "
+            f"but got n={n}; sample masks with sample_mask for larger layers"
+        )
+    p = check_p(p)
+    n = int(n)
+    index = np.arange(2**n, dtype=np.uint32)
+    masks = ((index[:, None] >> np.arange(n, dtype=np.uint32)) & 1).astype(bool)
+    kept = masks.sum(axis=1)
+    # Look the probability up per count k instead of raising to a power 2**n times.
+    per_count = (1.0 - p) ** np.arange(n + 1) * p ** (n - np.arange(n + 1))
+    return masks, per_count[kept]
+
+
+def network_masks(layer_sizes, p, rng=None, *, drop_input=True):
+    """Sample one keep-mask per layer of a fully connected network.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Units per layer, input first and output last, for example ``(4, 5, 3)``.
+    p : float in [0, 1]
+        Drop probability of every input and hidden unit.
+    rng : numpy.random.Generator, int or None
+    drop_input : bool
+        Whether input units can be dropped too. Output units never are.
+
+    Returns
+    -------
+    masks : list of ndarray of bool
+        ``masks[l]`` has shape ``(layer_sizes[l],)``.
+    """
+    sizes = _check_layer_sizes(layer_sizes)
+    p = check_p(p)
+    rng = as_generator(rng)
+    masks = []
+    for index, size in enumerate(sizes):
+        droppable = 0 < index < len(sizes) - 1 or (index == 0 and drop_input)
+        masks.append(sample_mask(size, p, rng) if droppable else np.ones(size, dtype=bool))
+    return masks
+
+
+def count_subnetworks(layer_sizes, *, drop_input=True) -> int:
+    """Number of distinct subnetworks dropout can sample: ``2**(droppable units)``."""
+    sizes = _check_layer_sizes(layer_sizes)
+    droppable = sum(sizes[1:-1]) + (sizes[0] if drop_input else 0)
+    return 2**droppable
+
+
+def _check_layer_sizes(layer_sizes) -> tuple[int, ...]:
+    sizes = check_shape(layer_sizes, "layer_sizes")
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(
+            f"layer_sizes needs at least an input and an output layer, each with at least "
+            f"one unit, but got {layer_sizes!r}"
+        )
+    return sizes
