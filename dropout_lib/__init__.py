@@ -5,18 +5,26 @@ Keras; ``1 - p`` is the probability of keeping it.
 """
 
 from .layers import Dropout, apply_mask, dropout, dropout_backward
-from .masks import MAX_ENUMERATED_UNITS, enumerate_masks, sample_mask
+from .masks import (
+    MAX_ENUMERATED_UNITS,
+    count_subnetworks,
+    enumerate_masks,
+    network_masks,
+    sample_mask,
+)
 from .moments import exact_moments, linear_unit_moments, unit_values
 
 __all__ = [
     "Dropout",
     "MAX_ENUMERATED_UNITS",
     "apply_mask",
+    "count_subnetworks",
     "dropout",
     "dropout_backward",
     "enumerate_masks",
     "exact_moments",
     "linear_unit_moments",
+    "network_masks",
     "sample_mask",
     "unit_values",
 ]
