@@ -16,7 +16,9 @@ from ._checks import as_generator, check_p, check_shape
 __all__ = [
     "MAX_ENUMERATED_UNITS",
     "count_subnetworks",
+    "distinct_subnetworks_visited",
     "enumerate_masks",
+    "expected_distinct_subnetworks",
     "network_masks",
     "sample_mask",
 ]
@@ -130,3 +132,64 @@ def _check_layer_sizes(layer_sizes) -> tuple[int, ...]:
             f"one unit, but got {layer_sizes!r}"
         )
     return sizes
+
+
+def distinct_subnetworks_visited(layer_sizes, p, steps, *, seed=0, drop_input=True) -> int:
+    """Count the distinct subnetworks that ``steps`` training steps sample.
+
+    Each step draws fresh masks for every droppable unit, as dropout does. Two
+    steps visit the same subnetwork when all their masks agree.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+    p : float in [0, 1]
+        Drop probability.
+    steps : int
+        Number of training steps (one mask set each).
+    seed : int
+        Seed of the masks.
+    drop_input : bool
+        Whether input units can be dropped too.
+
+    Returns
+    -------
+    count : int
+    """
+    sizes = _check_layer_sizes(layer_sizes)
+    p = check_p(p)
+    steps = _check_steps(steps)
+    n_units = sum(sizes[:-1]) if drop_input else sum(sizes[1:-1])
+    masks = sample_mask((steps, n_units), p, np.random.default_rng(seed))
+    return int(np.unique(np.packbits(masks, axis=1), axis=0).shape[0])
+
+
+def expected_distinct_subnetworks(n_units, p, steps) -> float:
+    """Expected number of distinct subnetworks that ``steps`` steps visit, exactly.
+
+    Mask ``m`` is visited at least once with probability ``1 - (1 - P(m))**steps``,
+    so the expected count is the sum of that over all ``2**n_units`` masks.
+
+    Parameters
+    ----------
+    n_units : int, at most MAX_ENUMERATED_UNITS
+        Number of droppable units.
+    p : float in [0, 1]
+    steps : int
+
+    Returns
+    -------
+    expected : float
+    """
+    steps = _check_steps(steps)
+    _, probs = enumerate_masks(n_units, p)
+    # log1p/expm1 keep the tiny per-mask probabilities accurate.
+    return float(-np.expm1(steps * np.log1p(-probs)).sum()) if p not in (0.0, 1.0) else 1.0
+
+
+def _check_steps(steps) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, (numbers.Integral, np.integer)):
+        raise TypeError(f"steps must be a positive int, but got {steps!r}")
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, but got steps={steps}")
+    return int(steps)

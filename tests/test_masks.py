@@ -114,3 +114,28 @@ def test_sample_mask_properties(shape, p, seed):
     b = sample_mask(shape, p, np.random.default_rng(seed))
     assert a.shape == shape and a.dtype == bool
     np.testing.assert_array_equal(a, b)
+
+
+def test_expected_distinct_subnetworks_matches_brute_force_sum():
+    # Independent evaluation of sum_m [1 - (1 - P(m))^T] over the 8 masks of 3 units.
+    p, steps = 0.3, 7
+    total = 0.0
+    for bits in itertools.product((0, 1), repeat=3):
+        prob = math.prod((1 - p) if b else p for b in bits)
+        total += 1 - (1 - prob) ** steps
+    from dropout_lib.masks import expected_distinct_subnetworks
+
+    assert expected_distinct_subnetworks(3, p, steps) == pytest.approx(total, rel=1e-12)
+    assert expected_distinct_subnetworks(3, 0.0, steps) == 1.0
+
+
+def test_distinct_subnetworks_visited_averages_to_the_expectation():
+    from dropout_lib.masks import distinct_subnetworks_visited, expected_distinct_subnetworks
+
+    sizes, p, steps = (3, 4, 2), 0.5, 50  # 7 droppable units, 128 masks
+    counts = [distinct_subnetworks_visited(sizes, p, steps, seed=s) for s in range(400)]
+    expected = expected_distinct_subnetworks(7, p, steps)
+    # The mean of 400 independent counts has standard error sd / sqrt(400).
+    standard_error = np.std(counts, ddof=1) / math.sqrt(len(counts))
+    assert abs(np.mean(counts) - expected) < 5 * standard_error
+    assert distinct_subnetworks_visited(sizes, 0.0, steps) == 1
