@@ -12,11 +12,13 @@ from .masks import (
     network_masks,
     sample_mask,
 )
+from .mlp import MLP
 from .moments import exact_moments, linear_unit_moments, unit_values
 
 __all__ = [
     "Dropout",
     "MAX_ENUMERATED_UNITS",
+    "MLP",
     "apply_mask",
     "count_subnetworks",
     "dropout",
