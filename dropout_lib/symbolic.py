@@ -8,6 +8,7 @@ sympy symbol for the drop probability.
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import sympy as sp
 
@@ -22,6 +23,13 @@ __all__ = [
     "variance",
     "closed_form_mean",
     "closed_form_variance",
+    "Step",
+    "two_input_expectation_steps",
+    "two_input_variance_steps",
+    "check_steps",
+    "steps_latex",
+    "mask_state_latex_rows",
+    "confirm_moments",
 ]
 
 #: The drop probability as a sympy symbol, in [0, 1].
@@ -114,3 +122,193 @@ def closed_form_variance(n, inverted=False):
     w, x = weights_and_inputs(n)
     total = sp.Add(*[(wi * xi) ** 2 for wi, xi in zip(w, x)])
     return p / (1 - p) * total if inverted else p * (1 - p) * total
+
+
+# --- chapters 2-4: hand-written derivations that sympy checks step by step ---
+#
+# A derivation is a list of steps, each a sympy expression built *unevaluated*
+# (so it prints the way a person writes it, zeros and brackets included) with a
+# short reason. check_steps() asks sympy whether each step equals the previous
+# one, so a chapter can show every step and a proof that every step is right.
+
+
+class Step(NamedTuple):
+    """One line of a derivation: an unevaluated sympy expression and why it follows."""
+
+    expr: sp.Expr
+    reason: str
+
+
+def _sum(*terms):
+    return sp.Add(*terms, evaluate=False)
+
+
+def _prod(*factors):
+    return sp.Mul(*factors, evaluate=False)
+
+
+def _two_input_terms():
+    w, x = weights_and_inputs(2)
+    return _prod(w[0], x[0]), _prod(w[1], x[1])
+
+
+def _contribution_with_zeros(mask, terms):
+    """``z`` in one mask state with the dropped inputs written as explicit zeros."""
+    return _sum(*[term if bit else sp.Integer(0) for bit, term in zip(mask, terms)])
+
+
+def two_input_expectation_steps():
+    """The hand derivation of ``E[z]`` for ``z = m1 w1 x1 + m2 w2 x2``.
+
+    Starts from the sum over the four mask states of :func:`mask_states` (in its
+    order) and ends at ``(1 - p)(w1 x1 + w2 x2)``.
+
+    Returns
+    -------
+    steps : list of Step
+        Consecutive steps are equal as functions of ``p``, ``w`` and ``x``; see
+        :func:`check_steps`.
+    """
+    a1, a2 = _two_input_terms()
+    total = _sum(a1, a2)
+    keep = _sum(1, -p)
+    first = _sum(
+        *[
+            _prod(probability, _contribution_with_zeros(mask, (a1, a2)))
+            for mask, probability, _ in mask_states(2)
+        ]
+    )
+    return [
+        Step(first, "probability times z, summed over the four mask states"),
+        Step(
+            _sum(_prod(keep, p, a1), _prod(p, keep, a2), _prod(keep**2, total)),
+            "a dropped input contributes 0",
+        ),
+        Step(
+            _sum(_prod(p, keep, total), _prod(keep**2, total)),
+            "the two one-input states share a factor",
+        ),
+        Step(_prod(_sum(_prod(p, keep), keep**2), total), "factor out the weighted sum"),
+        Step(
+            _prod(_sum(p, -(p**2), 1, -2 * p, p**2), total),
+            "expand the bracket",
+        ),
+        Step(_prod(keep, total), "the squares cancel"),
+    ]
+
+
+def two_input_variance_steps():
+    """The hand derivation of ``Var[z] = E[z**2] - E[z]**2`` for two inputs.
+
+    Ends at ``p (1 - p) ((w1 x1)**2 + (w2 x2)**2)``.
+
+    Returns
+    -------
+    steps : list of Step
+    """
+    a1, a2 = _two_input_terms()
+    total = _sum(a1, a2)
+    keep = _sum(1, -p)
+    second = _sum(
+        *[
+            _prod(probability, sp.Pow(_contribution_with_zeros(mask, (a1, a2)), 2, evaluate=False))
+            for mask, probability, _ in mask_states(2)
+        ]
+    )
+    mean_squared = sp.Pow(_prod(keep, total), 2, evaluate=False)
+    return [
+        Step(
+            _sum(second, -mean_squared),
+            "second moment over the four states, minus the squared mean",
+        ),
+        Step(
+            _sum(
+                _prod(keep, p, a1**2),
+                _prod(p, keep, a2**2),
+                _prod(keep**2, sp.Pow(total, 2, evaluate=False)),
+                _prod(-1, keep**2, sp.Pow(total, 2, evaluate=False)),
+            ),
+            "drop the zeros and square the mean",
+        ),
+        Step(_sum(_prod(p, keep, a1**2), _prod(p, keep, a2**2)), "the two full-sum terms cancel"),
+        Step(_prod(p, keep, _sum(a1**2, a2**2)), "factor out the common factor"),
+    ]
+
+
+def check_steps(steps):
+    """Whether each step equals the one before it, according to sympy.
+
+    Parameters
+    ----------
+    steps : sequence of Step or of sympy expressions
+
+    Returns
+    -------
+    checks : list of bool, one per consecutive pair (``len(steps) - 1`` entries)
+        ``checks[i]`` is ``sp.simplify(steps[i + 1] - steps[i]) == 0``.
+    """
+    exprs = [s.expr if isinstance(s, Step) else sp.sympify(s) for s in steps]
+    if len(exprs) < 2:
+        raise ValueError(f"steps needs at least two expressions to compare, but got {len(exprs)}")
+    # doit() evaluates the unevaluated sums and products before comparing.
+    return [bool(sp.simplify(b.doit() - a.doit()) == 0) for a, b in zip(exprs, exprs[1:])]
+
+
+def steps_latex(steps, lhs=r"\mathbb{E}[z]", *, reasons=False) -> str:
+    """The derivation as a LaTeX ``aligned`` block, one step per line.
+
+    Parameters
+    ----------
+    steps : sequence of Step
+    lhs : str
+        LaTeX of the quantity being derived, written before the first ``=``.
+    reasons : bool
+        Append each step's reason in ``\\text{...}`` (makes long lines).
+
+    Returns
+    -------
+    latex : str
+        Ready to wrap in ``$$ ... $$``.
+    """
+    lines = []
+    for index, step in enumerate(steps):
+        left = lhs if index == 0 else ""
+        line = rf"{left} &= {sp.latex(step.expr, order='none')}"
+        if reasons:
+            line += rf" && \text{{({step.reason})}}"
+        lines.append(line)
+    return r"\begin{aligned}" + " \\\\\n".join(lines) + r"\end{aligned}"
+
+
+def mask_state_latex_rows(n=2, *, inverted=False):
+    """Rows of the mask-state table, every cell as inline LaTeX.
+
+    Returns
+    -------
+    rows : list of (mask, probability, contribution) strings
+        ``mask`` as ``(1, 0)`` with 1 = kept; the other two as ``$...$``.
+    """
+    return [
+        (
+            "(" + ", ".join(str(bit) for bit in mask) + ")",
+            "$" + sp.latex(probability) + "$",
+            "$" + sp.latex(contribution) + "$",
+        )
+        for mask, probability, contribution in mask_states(n, inverted=inverted)
+    ]
+
+
+def confirm_moments(n_max=6, *, inverted=False):
+    """Check the closed-form mean and variance against full enumeration for n = 1..n_max.
+
+    Returns
+    -------
+    rows : list of (n, number_of_states, mean_matches, variance_matches)
+        The two booleans are ``sp.simplify(enumerated - closed_form) == 0``.
+    """
+    rows = []
+    for n in range(1, _check_n(n_max) + 1):
+        mean_ok = sp.simplify(expected_value(n, inverted) - closed_form_mean(n, inverted)) == 0
+        var_ok = sp.simplify(variance(n, inverted) - closed_form_variance(n, inverted)) == 0
+        rows.append((n, 2**n, bool(mean_ok), bool(var_ok)))
+    return rows
