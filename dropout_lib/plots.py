@@ -167,3 +167,130 @@ def subnetwork_gallery(layer_sizes, p, n_samples=3, *, seed=0, drop_input=True):
         )
     fig.suptitle(f"Subnetworks sampled by dropout, p = {p:g}", fontsize=11)
     return fig
+
+
+# --- chapters 2-4 ---
+
+
+def plot_running_mean(result, exact_mean, *, ax=None, title=None):
+    """Running Monte-Carlo mean with a ±2 standard-error band, against the exact mean.
+
+    Parameters
+    ----------
+    result : dropout_lib.sampling.RunningMean
+        From :func:`dropout_lib.sampling.running_mean`.
+    exact_mean : float
+        The exact expected value (for example from :func:`dropout_lib.exact_moments`).
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    if ax is None:
+        _, axes = new_figure()
+        ax = axes[0, 0]
+    n, mean, stderr = result.n, result.mean, result.stderr
+    ax.fill_between(
+        n,
+        mean - 2 * stderr,
+        mean + 2 * stderr,
+        color=KEPT_COLOR,
+        alpha=0.2,
+        label="±2 standard errors",
+    )
+    ax.plot(n, mean, color=KEPT_COLOR, linestyle="-", label="running mean of samples")
+    ax.axhline(exact_mean, color="black", linestyle="--", label=f"exact E[z] = {exact_mean:g}")
+    ax.set_xscale("log")
+    ax.set_xlabel("number of sampled masks (log scale)")
+    ax.set_ylabel("estimate of E[z]")
+    ax.set_title(title or "Monte-Carlo estimate of E[z] converging to the exact value")
+    ax.legend(loc="upper right")
+    return ax.figure
+
+
+def plot_prediction_spread(train_outputs, eval_output, *, ax=None, title=None, bins=30):
+    """Histogram of repeated training-mode predictions, with the evaluation-mode prediction.
+
+    Parameters
+    ----------
+    train_outputs : array_like of float, shape (n_calls,)
+        One scalar prediction per call made (by mistake) in training mode.
+    eval_output : float
+        The deterministic prediction in evaluation mode.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    train_outputs = np.asarray(train_outputs, dtype=float).ravel()
+    if ax is None:
+        _, axes = new_figure()
+        ax = axes[0, 0]
+    ax.hist(
+        train_outputs,
+        bins=bins,
+        color=KEPT_COLOR,
+        alpha=0.6,
+        hatch="//",
+        edgecolor="white",
+        label=f"{train_outputs.size} calls in training mode",
+    )
+    ax.axvline(
+        eval_output,
+        color="black",
+        linestyle="--",
+        linewidth=2,
+        label=f"evaluation mode: {eval_output:.3f} on every call",
+    )
+    ax.axvline(
+        train_outputs.mean(),
+        color=DROPPED_COLOR,
+        linestyle=":",
+        linewidth=2,
+        label=f"mean of training-mode calls: {train_outputs.mean():.3f}",
+    )
+    ax.set_xlabel("prediction for the same input")
+    ax.set_ylabel("number of calls")
+    ax.set_title(title or "Forgetting eval(): the same input gives different predictions")
+    # Below the panel, so the legend never hides bars wherever the predictions fall.
+    ax.figure.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    return ax.figure
+
+
+def plot_same_mask_comparison(standard, inverted, p, *, ax=None, title=None):
+    """Hidden activations of standard against inverted dropout computed with the same masks.
+
+    Parameters
+    ----------
+    standard, inverted : array_like of float, same shape
+        Activations after standard and after inverted dropout, mask for mask.
+    p : float in [0, 1)
+        Drop probability; the points lie on the line of slope ``1 / (1 - p)``.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    standard = np.asarray(standard, dtype=float).ravel()
+    inverted = np.asarray(inverted, dtype=float).ravel()
+    if ax is None:
+        _, axes = new_figure(width=5.0, height=4.0)
+        ax = axes[0, 0]
+    top = max(float(standard.max(initial=0.0)), 1e-12)
+    line = np.linspace(0.0, top, 2)
+    ax.plot(
+        line,
+        line / (1.0 - p),
+        color="black",
+        linestyle="--",
+        label=f"slope 1/(1 − p) = {1 / (1 - p):.3g}",
+    )
+    ax.plot(line, line, color=DROPPED_COLOR, linestyle=":", label="slope 1")
+    ax.scatter(standard, inverted, s=18, marker="o", color=KEPT_COLOR, label="hidden units")
+    ax.set_xlabel("activation after standard dropout")
+    ax.set_ylabel("activation after inverted dropout")
+    ax.set_title(title or f"Same masks, p = {p:g}: inverted = standard / (1 − p)")
+    ax.legend(loc="upper left")
+    return ax.figure
