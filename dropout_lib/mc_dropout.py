@@ -1,0 +1,420 @@
+"""Monte-Carlo dropout: keep dropout on at test time and read uncertainty off the spread.
+
+Gal and Ghahramani (2016) showed that a network trained with dropout and weight
+decay is an approximate Bayesian model. ``T`` forward passes with fresh masks
+give predictions ``y_1 .. y_T``, and
+
+* predictive mean ``≈ (1/T) sum_t y_t``,
+* predictive variance ``≈ 1/tau + (1/T) sum_t y_t**2 - mean**2``, with the model
+  precision ``tau = q l**2 / (2 N lambda)``: ``q = 1 - p`` the keep probability
+  (``p`` is the **drop** probability), ``l`` the prior length-scale, ``N`` the
+  number of training points and ``lambda`` the weight decay.
+
+For classification the spread shows up in the predictive entropy of the
+averaged class probabilities.
+
+This module also holds :class:`RegressionNet`, a small 1-D regression network
+built from the core dropout layer functions. The digits :class:`~dropout_lib.mlp.MLP`
+is a classifier with a softmax loss baked into its training step; regression
+needs a different output and loss, and bending the classifier to do both would
+make the book's main network harder to read. So this separate class is kept
+deliberately small, and it borrows the masks and the dropout forward and
+backward passes from :mod:`dropout_lib.layers` instead of copying them.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+
+from ._checks import as_generator, as_real_array, check_p
+from .layers import apply_mask, dropout_backward
+from .masks import sample_mask
+
+__all__ = [
+    "model_precision",
+    "weight_decay_for_precision",
+    "predictive_moments",
+    "predictive_moments_by_samples",
+    "predictive_entropy",
+    "mutual_information",
+    "EntropyBins",
+    "error_by_entropy",
+    "gap_regression_data",
+    "gap_target",
+    "RegressionNet",
+]
+
+
+def _check_positive(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive real number, but got {value!r}")
+    if not value > 0:
+        raise ValueError(f"{name} must be positive, but got {name}={value!r}")
+    return float(value)
+
+
+def _check_count(value, name, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an int, but got {value!r} of type {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, but got {name}={value}")
+    return int(value)
+
+
+def model_precision(p, length_scale, n_train, weight_decay) -> float:
+    """Gal and Ghahramani's model precision ``tau = (1 - p) l**2 / (2 N lambda)``.
+
+    Parameters
+    ----------
+    p : float in [0, 1)
+        Drop probability used in training.
+    length_scale : float > 0
+        Prior length-scale ``l`` of the weights.
+    n_train : int >= 1
+        Number of training points ``N``.
+    weight_decay : float > 0
+        ``lambda``, the weight-decay coefficient of the training loss.
+
+    Returns
+    -------
+    tau : float
+        Its inverse ``1/tau`` is the observation-noise variance added to the
+        predictive variance.
+    """
+    p = check_p(p)
+    length_scale = _check_positive(length_scale, "length_scale")
+    n_train = _check_count(n_train, "n_train")
+    weight_decay = _check_positive(weight_decay, "weight_decay")
+    return (1.0 - p) * length_scale**2 / (2.0 * n_train * weight_decay)
+
+
+def weight_decay_for_precision(p, length_scale, n_train, tau) -> float:
+    """The weight decay ``lambda = (1 - p) l**2 / (2 N tau)`` that gives precision ``tau``.
+
+    The inverse of :func:`model_precision`: choose ``tau`` as one over the noise
+    variance you expect, and train with this weight decay.
+    """
+    p = check_p(p)
+    tau = _check_positive(tau, "tau")
+    return model_precision(p, length_scale, n_train, 1.0) / tau
+
+
+def predictive_moments(samples, tau=None):
+    """Predictive mean and variance from ``T`` stochastic forward passes.
+
+    Parameters
+    ----------
+    samples : array_like of float, shape (T, ...)
+        ``samples[t]`` is the prediction of the ``t``-th pass with fresh masks.
+    tau : float > 0 or None
+        Model precision; ``1/tau`` is added to the variance. ``None`` adds nothing
+        (the variance of the passes alone).
+
+    Returns
+    -------
+    mean : ndarray of float64, shape ``samples.shape[1:]``
+        ``(1/T) sum_t y_t``.
+    var : ndarray of float64, same shape
+        ``1/tau + (1/T) sum_t y_t**2 - mean**2``.
+    """
+    samples = as_real_array(samples, "samples").astype(np.float64)
+    if samples.ndim < 1 or samples.shape[0] < 1:
+        raise ValueError(f"samples needs at least one pass along axis 0, got {samples.shape}")
+    mean = samples.mean(axis=0)
+    var = (samples**2).mean(axis=0) - mean**2
+    var = np.maximum(var, 0.0)  # rounding can make a zero spread slightly negative
+    if tau is not None:
+        var = var + 1.0 / _check_positive(tau, "tau")
+    return mean, var
+
+
+def predictive_moments_by_samples(samples, sample_counts, tau=None):
+    """Predictive mean and variance using the first ``T`` passes, for several ``T``.
+
+    Parameters
+    ----------
+    samples : array_like of float, shape (T_max, ...)
+    sample_counts : sequence of int, each in [1, T_max]
+    tau : float or None
+
+    Returns
+    -------
+    means, variances : ndarray of float64, shape (len(sample_counts), ...)
+    """
+    samples = as_real_array(samples, "samples")
+    counts = [_check_count(t, "sample_counts entry") for t in sample_counts]
+    if max(counts) > samples.shape[0]:
+        raise ValueError(
+            f"sample_counts go up to {max(counts)} but only {samples.shape[0]} passes were given"
+        )
+    pairs = [predictive_moments(samples[:t], tau) for t in counts]
+    return np.array([m for m, _ in pairs]), np.array([v for _, v in pairs])
+
+
+def predictive_entropy(probs) -> np.ndarray:
+    """Entropy ``-sum_k p_k log p_k`` (in nats) of class probabilities.
+
+    Parameters
+    ----------
+    probs : array_like of float, shape (..., K)
+        Rows of probabilities (e.g. the Monte-Carlo mean of softmax outputs).
+
+    Returns
+    -------
+    entropy : ndarray of float64, shape (...)
+        Between 0 (certain) and ``log K`` (uniform).
+    """
+    probs = as_real_array(probs, "probs").astype(np.float64)
+    logs = np.log(np.where(probs > 0, probs, 1.0))  # 0 log 0 = 0
+    return -(probs * logs).sum(axis=-1)
+
+
+def mutual_information(prob_samples) -> np.ndarray:
+    """Mutual information between the prediction and the masks (the BALD score).
+
+    Parameters
+    ----------
+    prob_samples : array_like of float, shape (T, n, K)
+        Softmax outputs of ``T`` dropout passes.
+
+    Returns
+    -------
+    mi : ndarray of float64, shape (n,)
+        Entropy of the mean minus the mean entropy; it is zero when every pass
+        agrees, whatever the entropy of that common prediction.
+    """
+    prob_samples = as_real_array(prob_samples, "prob_samples")
+    if prob_samples.ndim != 3:
+        raise ValueError(f"prob_samples must have shape (T, n, K), but got {prob_samples.shape}")
+    return predictive_entropy(prob_samples.mean(axis=0)) - predictive_entropy(prob_samples).mean(
+        axis=0
+    )
+
+
+class EntropyBins(NamedTuple):
+    """Error rate of the predictions grouped by predictive entropy.
+
+    Attributes
+    ----------
+    edges : ndarray, shape (n_bins + 1,)
+        Entropy at the bin boundaries (quantiles, so bins hold about equal counts).
+    mean_entropy : ndarray, shape (n_bins,)
+    error_rate : ndarray, shape (n_bins,)
+    count : ndarray of int, shape (n_bins,)
+    """
+
+    edges: np.ndarray
+    mean_entropy: np.ndarray
+    error_rate: np.ndarray
+    count: np.ndarray
+
+
+def error_by_entropy(entropy, wrong, n_bins=5) -> EntropyBins:
+    """Group examples into ``n_bins`` equal-count bins of entropy; error rate in each.
+
+    Parameters
+    ----------
+    entropy : array_like of float, shape (n,)
+    wrong : array_like of bool, shape (n,)
+        ``True`` where the prediction is wrong.
+    n_bins : int >= 1, at most n
+
+    Returns
+    -------
+    EntropyBins
+    """
+    entropy = as_real_array(entropy, "entropy").astype(np.float64)
+    wrong = np.asarray(wrong, dtype=bool)
+    if entropy.ndim != 1 or wrong.shape != entropy.shape:
+        raise ValueError(
+            f"entropy and wrong must be 1-D of one length, got {entropy.shape} and {wrong.shape}"
+        )
+    n_bins = _check_count(n_bins, "n_bins")
+    if n_bins > entropy.size:
+        raise ValueError(f"n_bins={n_bins} is more than the {entropy.size} examples")
+    # Sorting and splitting gives equal counts even when many entropies tie.
+    order = np.argsort(entropy, kind="stable")
+    groups = np.array_split(order, n_bins)
+    edges = np.array([entropy[g[0]] for g in groups] + [entropy[order[-1]]])
+    return EntropyBins(
+        edges=edges,
+        mean_entropy=np.array([entropy[g].mean() for g in groups]),
+        error_rate=np.array([wrong[g].mean() for g in groups]),
+        count=np.array([g.size for g in groups]),
+    )
+
+
+def gap_target(x) -> np.ndarray:
+    """The smooth function behind :func:`gap_regression_data`: ``sin(1.5 x) + 0.3 x``."""
+    x = as_real_array(x)
+    return np.sin(1.5 * x) + 0.3 * x
+
+
+def gap_regression_data(n=60, *, noise=0.1, gap=(-1.0, 1.0), span=(-4.0, 4.0), seed=0):
+    """A 1-D regression data set with no training points inside ``gap``.
+
+    Parameters
+    ----------
+    n : int >= 2
+        Number of points, half on each side of the gap.
+    noise : float >= 0
+        Standard deviation of the Gaussian noise on ``y``.
+    gap, span : (float, float)
+        The empty interval and the whole interval, ``span[0] < gap[0] < gap[1] < span[1]``.
+    seed : int
+
+    Returns
+    -------
+    x, y : ndarray of float64, shape (n,)
+        ``y = gap_target(x) + noise``; ``x`` sorted.
+    """
+    n = _check_count(n, "n", minimum=2)
+    if not span[0] < gap[0] < gap[1] < span[1]:
+        raise ValueError(f"need span[0] < gap[0] < gap[1] < span[1], got gap={gap}, span={span}")
+    rng = as_generator(seed, "seed")
+    left = rng.uniform(span[0], gap[0], n // 2)
+    right = rng.uniform(gap[1], span[1], n - n // 2)
+    x = np.sort(np.concatenate([left, right]))
+    return x, gap_target(x) + noise * rng.standard_normal(n)
+
+
+class RegressionNet:
+    """A small ReLU network ``1 -> hidden -> ... -> 1`` with dropout after each hidden layer.
+
+    Trained full-batch with Adam on ``0.5 * mean((y_hat - y)**2) + lambda * sum ||W||**2``
+    (weights, not biases), the loss whose minimiser Gal and Ghahramani relate to
+    the approximate posterior. Dropout is inverted (kept units divided by
+    ``1 - p``), so :meth:`predict` is the weight-scaled network and
+    :meth:`predict_samples` gives Monte-Carlo passes.
+
+    Parameters
+    ----------
+    hidden_sizes : sequence of int
+        Units per hidden layer.
+    p : float in [0, 1)
+        Drop probability of every hidden unit.
+    weight_decay : float >= 0
+        ``lambda``.
+    seed : int
+        Seeds the initial weights, the training masks and, separately, the
+        Monte-Carlo masks.
+    """
+
+    def __init__(self, hidden_sizes=(64, 64), *, p=0.1, weight_decay=1e-4, seed=0):
+        self.p = check_p(p)
+        if self.p == 1.0:
+            raise ValueError("p must be below 1: a layer that drops every unit passes nothing on")
+        self.weight_decay = float(weight_decay)
+        if self.weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, but got weight_decay={weight_decay!r}")
+        sizes = (1, *[_check_count(h, "hidden_sizes entry") for h in hidden_sizes], 1)
+        init_seq, train_seq, predict_seq = np.random.SeedSequence(seed).spawn(3)
+        init = np.random.default_rng(init_seq)
+        self._train_rng = np.random.default_rng(train_seq)
+        self._predict_rng = np.random.default_rng(predict_seq)
+        self.weights = [
+            init.standard_normal((a, b)) * np.sqrt(2.0 / a) for a, b in zip(sizes[:-1], sizes[1:])
+        ]
+        self.biases = [np.zeros(b) for b in sizes[1:]]
+        self.sizes = sizes
+
+    def _check_x(self, x, name="x"):
+        x = as_real_array(x, name).astype(np.float64)
+        if x.ndim != 1:
+            raise ValueError(f"{name} must be 1-D of shape (n,), but got shape {x.shape}")
+        return x[:, None]
+
+    def sample_masks(self, n, rng=None):
+        """One keep-mask per hidden layer, shapes ``(n, hidden_sizes[l])``."""
+        rng = self._train_rng if rng is None else as_generator(rng)
+        return [sample_mask((n, size), self.p, rng) for size in self.sizes[1:-1]]
+
+    def _forward(self, x, masks):
+        """Return the output (n,), the input of every layer and the hidden pre-activations."""
+        a, inputs, pre = x, [], []
+        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases)):
+            inputs.append(a)
+            z = a @ weight + bias
+            if layer == len(self.weights) - 1:
+                return z[:, 0], inputs, pre
+            pre.append(z)
+            h = np.maximum(z, 0.0)
+            a = h if masks is None else apply_mask(h, masks[layer], self.p)
+
+    def loss_and_gradients(self, x, y, masks=None):
+        """Training loss and its gradients for given keep-masks (``None``: no dropout).
+
+        Parameters
+        ----------
+        x, y : array_like of float, shape (n,)
+        masks : list of ndarray of bool, optional
+            From :meth:`sample_masks`.
+
+        Returns
+        -------
+        loss : float
+        grad_weights, grad_biases : lists of ndarray, shapes of the parameters
+        """
+        x = self._check_x(x)
+        y = as_real_array(y, "y").astype(np.float64)
+        out, inputs, pre = self._forward(x, masks)
+        residual = out - y
+        penalty = sum(np.sum(w**2) for w in self.weights)
+        loss = 0.5 * np.mean(residual**2) + self.weight_decay * penalty
+        delta = (residual / len(y))[:, None]
+        grad_w, grad_b = [None] * len(self.weights), [None] * len(self.weights)
+        for layer in range(len(self.weights) - 1, -1, -1):
+            grad_w[layer] = inputs[layer].T @ delta + 2.0 * self.weight_decay * self.weights[layer]
+            grad_b[layer] = delta.sum(axis=0)
+            if layer == 0:
+                break
+            delta = delta @ self.weights[layer].T
+            if masks is not None:
+                delta = dropout_backward(delta, masks[layer - 1], self.p)
+            delta = delta * (pre[layer - 1] > 0)
+        return float(loss), grad_w, grad_b
+
+    def fit(self, x, y, *, epochs=3000, lr=0.01, progress=False):
+        """Train full-batch with Adam and fresh masks every step; returns the loss per step."""
+        epochs = _check_count(epochs, "epochs")
+        lr = _check_positive(lr, "lr")
+        x = np.asarray(x, dtype=np.float64)
+        params = self.weights + self.biases
+        first = [np.zeros_like(q) for q in params]
+        second = [np.zeros_like(q) for q in params]
+        beta1, beta2, eps = 0.9, 0.999, 1e-8
+        losses = np.empty(epochs)
+        steps = range(epochs)
+        if progress:
+            from tqdm.auto import tqdm
+
+            steps = tqdm(steps, desc="steps", leave=False)
+        for step in steps:
+            masks = self.sample_masks(len(x)) if self.p > 0 else None
+            losses[step], grad_w, grad_b = self.loss_and_gradients(x, y, masks)
+            for index, (param, grad) in enumerate(zip(params, grad_w + grad_b)):
+                first[index] = beta1 * first[index] + (1 - beta1) * grad
+                second[index] = beta2 * second[index] + (1 - beta2) * grad**2
+                m_hat = first[index] / (1 - beta1 ** (step + 1))
+                v_hat = second[index] / (1 - beta2 ** (step + 1))
+                param -= lr * m_hat / (np.sqrt(v_hat) + eps)
+        return losses
+
+    def predict(self, x) -> np.ndarray:
+        """Weight-scaled (dropout off) prediction, shape (n,)."""
+        return self._forward(self._check_x(x), None)[0]
+
+    def predict_samples(self, x, n_samples, *, rng=None) -> np.ndarray:
+        """``n_samples`` Monte-Carlo dropout passes, shape (n_samples, n).
+
+        Masks come from the network's own evaluation stream unless ``rng`` is given.
+        """
+        n_samples = _check_count(n_samples, "n_samples")
+        x = self._check_x(x)
+        rng = self._predict_rng if rng is None else as_generator(rng)
+        return np.array(
+            [self._forward(x, self.sample_masks(len(x), rng))[0] for _ in range(n_samples)]
+        )

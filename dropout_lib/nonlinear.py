@@ -1,0 +1,259 @@
+"""Why weight scaling is exact for a linear unit and only approximate through non-linearities.
+
+For a unit ``S = sum_i m_i w_i x_i + b`` with independent keep-masks
+``m_i ~ Bernoulli(q)``, ``q = 1 - p`` (``p`` is the **drop** probability), the
+weight-scaled network computes ``f(E[S]) = f(q w.x + b)`` while the ensemble
+of subnetworks averages ``E[f(S)]``. The two agree when ``f`` is linear. For
+the sigmoid, Baldi and Sadowski (2013) showed that ``sigmoid(E[S])`` is exactly
+the *normalised weighted geometric mean* of the ensemble; for ReLU, Jensen's
+inequality makes ``E[relu(S)] >= relu(E[S])``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+
+from ._checks import as_generator, as_real_array, check_p
+from .masks import sample_mask
+from .moments import unit_values
+
+__all__ = [
+    "sigmoid",
+    "relu",
+    "SigmoidEnsemble",
+    "sigmoid_ensemble",
+    "baldi_sadowski_bound",
+    "nwgm_gap_second_order",
+    "relu_unit_gap",
+    "LayerGaps",
+    "relu_layer_gaps",
+]
+
+
+def sigmoid(s) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-s))``, computed without overflow."""
+    s = as_real_array(s, "s")
+    return np.exp(-np.logaddexp(0.0, -s)).astype(s.dtype, copy=False)
+
+
+def relu(s) -> np.ndarray:
+    """``max(s, 0)`` elementwise, same dtype."""
+    s = as_real_array(s, "s")
+    return np.maximum(s, s.dtype.type(0))
+
+
+class SigmoidEnsemble(NamedTuple):
+    """The ensemble of a sigmoid unit over all its keep-masks.
+
+    Attributes
+    ----------
+    s : ndarray of float64, shape (2**n,)
+        Pre-activation of each subnetwork.
+    probs : ndarray of float64, shape (2**n,)
+        Probability of each keep-mask.
+    arithmetic_mean : float
+        ``E[sigmoid(S)] = sum_m P(m) sigmoid(S_m)``: the true ensemble average.
+    geometric : float
+        ``G = prod_m sigmoid(S_m) ** P(m)``.
+    geometric_complement : float
+        ``G' = prod_m (1 - sigmoid(S_m)) ** P(m)``.
+    output_variance : float
+        ``V = sum_m P(m) (sigmoid(S_m) - E)**2``, the spread of the subnetworks' outputs.
+    nwgm : float
+        Normalised weighted geometric mean ``G / (G + G')``.
+    weight_scaled : float
+        ``sigmoid(E[S])``: the output of the weight-scaled network.
+    """
+
+    s: np.ndarray
+    probs: np.ndarray
+    arithmetic_mean: float
+    geometric: float
+    geometric_complement: float
+    output_variance: float
+    nwgm: float
+    weight_scaled: float
+
+
+def sigmoid_ensemble(w, x, p, *, bias=0.0) -> SigmoidEnsemble:
+    """Enumerate every subnetwork of one sigmoid unit with dropout on its inputs.
+
+    Parameters
+    ----------
+    w, x : array_like of float, shape (n,), n <= 24
+        Weights and inputs.
+    p : float in [0, 1]
+        Drop probability of each input.
+    bias : float
+        Added to every pre-activation; never dropped.
+
+    Returns
+    -------
+    SigmoidEnsemble
+        The arithmetic mean, the geometric means and ``sigmoid(E[S])``.
+
+    Notes
+    -----
+    ``log sigmoid(s) - log(1 - sigmoid(s)) = s``, so
+    ``log G - log G' = E[S]`` and ``G / (G + G') = sigmoid(E[S])``: the NWGM and
+    the weight-scaled output are equal for every ``w``, ``x`` and ``p``.
+    """
+    _, probs, s = unit_values(w, x, p)
+    s = s + float(bias)
+    # log sigmoid(s) = -log(1 + e^-s) and log(1 - sigmoid(s)) = -log(1 + e^s), computed stably.
+    log_g = -(probs @ np.logaddexp(0.0, -s))
+    log_g_complement = -(probs @ np.logaddexp(0.0, s))
+    nwgm = 1.0 / (1.0 + np.exp(log_g_complement - log_g))
+    outputs = sigmoid(s)
+    mean = float(probs @ outputs)
+    return SigmoidEnsemble(
+        s=s,
+        probs=probs,
+        arithmetic_mean=mean,
+        geometric=float(np.exp(log_g)),
+        geometric_complement=float(np.exp(log_g_complement)),
+        output_variance=float(probs @ (outputs - mean) ** 2),
+        nwgm=float(nwgm),
+        weight_scaled=float(sigmoid(probs @ s)),
+    )
+
+
+def baldi_sadowski_bound(mean) -> np.ndarray:
+    """The often-quoted bound ``|E - NWGM| <= 2 E (1 - E) |1 - 2 E|`` of a sigmoid ensemble.
+
+    It describes the small-spread regime of Baldi and Sadowski's analysis and is
+    not a guarantee: chapter 8 and the tests find units with widely spread
+    subnetwork outputs that break it. :func:`nwgm_gap_second_order` is the
+    approximation behind such bounds.
+
+    Parameters
+    ----------
+    mean : array_like of float in [0, 1]
+        The arithmetic ensemble mean ``E``.
+
+    Returns
+    -------
+    bound : ndarray of float
+        ``2 E (1 - E) |1 - 2 E|``.
+    """
+    mean = as_real_array(mean, "mean")
+    return 2.0 * mean * (1.0 - mean) * np.abs(1.0 - 2.0 * mean)
+
+
+def nwgm_gap_second_order(mean, variance) -> np.ndarray:
+    """Second-order approximation of ``E - NWGM`` for outputs with mean ``E`` and variance ``V``.
+
+    Expanding ``log G`` and ``log G'`` to second order around ``E`` gives
+
+    .. math:: E - \\mathrm{NWGM} \\approx \\frac{V (1 - 2E)}{2 E (1 - E)},
+
+    which is accurate when the subnetworks' outputs spread little (small ``V``).
+
+    Parameters
+    ----------
+    mean : array_like of float in (0, 1)
+        ``E``, the arithmetic ensemble mean.
+    variance : array_like of float >= 0
+        ``V``, the variance of the subnetworks' outputs.
+
+    Returns
+    -------
+    gap : ndarray of float
+    """
+    mean = as_real_array(mean, "mean")
+    variance = as_real_array(variance, "variance")
+    return variance * (1.0 - 2.0 * mean) / (2.0 * mean * (1.0 - mean))
+
+
+def relu_unit_gap(w, x, p, *, bias=0.0) -> float:
+    """Exact Jensen gap ``E[relu(S)] - relu(E[S])`` of one ReLU unit, over all keep-masks.
+
+    Parameters
+    ----------
+    w, x : array_like of float, shape (n,), n <= 24
+    p : float in [0, 1]
+        Drop probability of each input.
+    bias : float
+
+    Returns
+    -------
+    gap : float, never negative
+    """
+    _, probs, s = unit_values(w, x, p)
+    s = s + float(bias)
+    return float(probs @ np.maximum(s, 0.0) - max(probs @ s, 0.0))
+
+
+class LayerGaps(NamedTuple):
+    """Per hidden layer of a network, averages over examples and units.
+
+    Attributes
+    ----------
+    jensen : ndarray, shape (n_hidden,)
+        Monte-Carlo estimate of ``E[relu(S)] - relu(E[S])``, with ``S`` the
+        pre-activation under dropout in all earlier layers.
+    scaling : ndarray, shape (n_hidden,)
+        ``E[relu(S)] - relu(S_scaled)``: the ensemble mean activation minus the
+        activation of the weight-scaled (deterministic) network.
+    activation : ndarray, shape (n_hidden,)
+        Mean of ``E[relu(S)]``, to put the gaps on a scale.
+    """
+
+    jensen: np.ndarray
+    scaling: np.ndarray
+    activation: np.ndarray
+
+
+def relu_layer_gaps(model, X, *, n_samples=100, seed=0) -> LayerGaps:
+    """Measure the Jensen gap and the weight-scaling gap layer by layer in a ReLU MLP.
+
+    Parameters
+    ----------
+    model : dropout_lib.mlp.MLP
+        A trained network; its own drop rates (``model.drop_rates``) are used.
+    X : array_like of float, shape (n, layer_sizes[0])
+    n_samples : int >= 2
+        Dropout passes averaged for the expectations.
+    seed : int
+        Seed of the masks.
+
+    Returns
+    -------
+    LayerGaps
+        One entry per hidden layer, first hidden layer first.
+
+    Notes
+    -----
+    ``relu`` of the sample mean of ``S`` is a slightly biased estimate of
+    ``relu(E[S])`` (by Jensen again, biased *upwards*), so the measured Jensen
+    gap is, if anything, a little too small.
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (numbers.Integral, np.integer)):
+        raise TypeError(f"n_samples must be an int >= 2, but got {n_samples!r}")
+    if n_samples < 2:
+        raise ValueError(f"n_samples must be at least 2, but got n_samples={n_samples}")
+    X = as_real_array(X, "X")
+    if X.ndim != 2 or X.shape[1] != model.layer_sizes[0]:
+        raise ValueError(f"X must have shape (n, {model.layer_sizes[0]}), but got {X.shape}")
+    n = X.shape[0]
+    rng = as_generator(seed, "seed")
+    # All passes at once: row t * n + i is example i under the t-th set of masks.
+    a = np.tile(X.astype(np.float32), (n_samples, 1))
+    scaled = model.hidden_activations(X)
+    jensen, scaling, activation = [], [], []
+    for layer, (weight, bias) in enumerate(zip(model.weights[:-1], model.biases[:-1])):
+        p = check_p(model.drop_rates[layer])
+        if p > 0:
+            a = a * sample_mask(a.shape, p, rng) * np.float32(1.0 / (1.0 - p))
+        s = (a @ weight + bias).reshape(n_samples, n, -1)
+        a = np.maximum(s, 0.0)
+        mean_relu = a.mean(axis=0, dtype=np.float64)
+        mean_s = s.mean(axis=0, dtype=np.float64)
+        jensen.append(float(np.mean(mean_relu - np.maximum(mean_s, 0.0))))
+        scaling.append(float(np.mean(mean_relu - scaled[layer])))
+        activation.append(float(np.mean(mean_relu)))
+        a = a.reshape(n_samples * n, -1)
+    return LayerGaps(np.array(jensen), np.array(scaling), np.array(activation))

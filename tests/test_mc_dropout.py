@@ -1,0 +1,101 @@
+"""Monte-Carlo dropout: predictive moments, precision, entropy, calibration bins, regression net."""
+
+import math
+
+import numpy as np
+import pytest
+
+from dropout_lib import mc_dropout as mc
+
+
+def test_model_precision_formula_and_inverse():
+    tau = mc.model_precision(0.1, 2.0, 50, 1e-3)
+    assert tau == pytest.approx(0.9 * 4.0 / (2 * 50 * 1e-3))
+    lam = mc.weight_decay_for_precision(0.1, 2.0, 50, tau)
+    assert lam == pytest.approx(1e-3)
+    with pytest.raises(ValueError, match="weight_decay"):
+        mc.model_precision(0.1, 1.0, 10, 0.0)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        mc.model_precision(1.2, 1.0, 10, 1.0)
+
+
+def test_predictive_moments_are_the_sample_mean_and_variance_plus_inverse_tau(rng):
+    samples = rng.normal(size=(37, 5, 2))
+    mean, var = mc.predictive_moments(samples, tau=4.0)
+    np.testing.assert_allclose(mean, samples.mean(axis=0))
+    np.testing.assert_allclose(var, samples.var(axis=0) + 0.25)
+    _, var_no_tau = mc.predictive_moments(samples)
+    np.testing.assert_allclose(var_no_tau, samples.var(axis=0))
+    # One pass: no spread, only the noise term.
+    _, one = mc.predictive_moments(samples[:1], tau=4.0)
+    np.testing.assert_allclose(one, 0.25)
+
+
+def test_predictive_moments_by_samples_uses_prefixes(rng):
+    samples = rng.normal(size=(10, 3))
+    means, variances = mc.predictive_moments_by_samples(samples, [1, 5, 10], tau=2.0)
+    np.testing.assert_allclose(means[1], samples[:5].mean(axis=0))
+    np.testing.assert_allclose(variances[2], samples.var(axis=0) + 0.5)
+    with pytest.raises(ValueError, match="only 10"):
+        mc.predictive_moments_by_samples(samples, [11])
+
+
+def test_entropy_and_mutual_information_closed_forms():
+    assert mc.predictive_entropy(np.full(10, 0.1)) == pytest.approx(math.log(10))
+    assert mc.predictive_entropy(np.eye(3)[0]) == pytest.approx(0.0)
+    agree = np.tile([[0.7, 0.2, 0.1]], (5, 4, 1))  # every pass the same prediction
+    np.testing.assert_allclose(mc.mutual_information(agree), 0.0, atol=1e-12)
+    # Two passes certain of different classes: entropy of the mean log 2, mean entropy 0.
+    split = np.array([[[1.0, 0.0]], [[0.0, 1.0]]])
+    assert mc.mutual_information(split)[0] == pytest.approx(math.log(2))
+
+
+def test_error_by_entropy_bins():
+    entropy = np.arange(10.0)
+    wrong = np.array([0, 0, 0, 0, 0, 1, 0, 1, 1, 1], dtype=bool)
+    bins = mc.error_by_entropy(entropy, wrong, n_bins=2)
+    np.testing.assert_array_equal(bins.count, [5, 5])
+    np.testing.assert_allclose(bins.error_rate, [0.0, 0.8])
+    np.testing.assert_allclose(bins.mean_entropy, [2.0, 7.0])
+    np.testing.assert_allclose(bins.edges, [0.0, 5.0, 9.0])
+    with pytest.raises(ValueError, match="n_bins"):
+        mc.error_by_entropy(entropy, wrong, n_bins=11)
+
+
+def test_gap_data_leaves_the_gap_empty():
+    x, y = mc.gap_regression_data(40, noise=0.0, gap=(-1, 1), seed=3)
+    assert x.shape == y.shape == (40,) and np.all(np.abs(x) >= 1) and np.all(np.abs(x) <= 4)
+    np.testing.assert_allclose(y, mc.gap_target(x))
+    with pytest.raises(ValueError, match="span"):
+        mc.gap_regression_data(10, gap=(1, -1))
+
+
+def test_regression_gradients_match_finite_differences(rng):
+    net = mc.RegressionNet((5, 4), p=0.3, weight_decay=0.01, seed=1)
+    x, y = rng.normal(size=6), rng.normal(size=6)
+    masks = net.sample_masks(6, rng)
+    _, grad_w, grad_b = net.loss_and_gradients(x, y, masks)
+    eps = 1e-6
+    for params, grads in ((net.weights, grad_w), (net.biases, grad_b)):
+        for param, grad in zip(params, grads):
+            for index in np.ndindex(param.shape):
+                old = param[index]
+                param[index] = old + eps
+                up = net.loss_and_gradients(x, y, masks)[0]
+                param[index] = old - eps
+                down = net.loss_and_gradients(x, y, masks)[0]
+                param[index] = old
+                assert grad[index] == pytest.approx((up - down) / (2 * eps), abs=1e-6)
+
+
+def test_regression_net_fits_and_mc_mean_approaches_weight_scaling():
+    x, y = mc.gap_regression_data(40, noise=0.05, seed=0)
+    net = mc.RegressionNet((32, 32), p=0.1, weight_decay=1e-4, seed=0)
+    losses = net.fit(x, y, epochs=800, lr=0.01)
+    assert losses[-50:].mean() < losses[:50].mean() / 5
+    samples = net.predict_samples(x, 400, rng=0)
+    assert samples.shape == (400, 40)
+    # The MC mean and the weight-scaled prediction differ by a Jensen gap only.
+    assert np.mean(np.abs(samples.mean(axis=0) - net.predict(x))) < 0.1
+    with pytest.raises(ValueError, match="1-D"):
+        net.predict(np.ones((3, 1)))
