@@ -218,7 +218,7 @@ def two_input_variance_steps():
     mean_squared = sp.Pow(_prod(keep, total), 2, evaluate=False)
     return [
         Step(
-            _sum(second, -mean_squared),
+            _sum(*second.args, _prod(-1, mean_squared)),
             "second moment over the four states, minus the squared mean",
         ),
         Step(
@@ -254,7 +254,25 @@ def check_steps(steps):
     return [bool(sp.simplify(b.doit() - a.doit()) == 0) for a, b in zip(exprs, exprs[1:])]
 
 
-def steps_latex(steps, lhs=r"\mathbb{E}[z]", *, reasons=False) -> str:
+def _wrapped_latex(expr, max_chars):
+    """LaTeX of ``expr``; a long top-level sum is split into lines of at most ``max_chars``."""
+    whole = sp.latex(expr, order="none")
+    if not isinstance(expr, sp.Add) or len(whole) <= max_chars:
+        return [whole]
+    lines, current = [], ""
+    for term in expr.args:
+        text = sp.latex(term, order="none")
+        piece = text if text.startswith("-") else "+ " + text
+        if current and len(current) + len(piece) > max_chars:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}" if current else text
+    lines.append(current)
+    return lines
+
+
+def steps_latex(steps, lhs=r"\mathbb{E}[z]", *, reasons=False, max_chars=150) -> str:
     """The derivation as a LaTeX ``aligned`` block, one step per line.
 
     Parameters
@@ -264,6 +282,9 @@ def steps_latex(steps, lhs=r"\mathbb{E}[z]", *, reasons=False) -> str:
         LaTeX of the quantity being derived, written before the first ``=``.
     reasons : bool
         Append each step's reason in ``\\text{...}`` (makes long lines).
+    max_chars : int
+        A step that is a sum with LaTeX longer than this continues on further
+        lines, so that the block fits the page.
 
     Returns
     -------
@@ -273,10 +294,12 @@ def steps_latex(steps, lhs=r"\mathbb{E}[z]", *, reasons=False) -> str:
     lines = []
     for index, step in enumerate(steps):
         left = lhs if index == 0 else ""
-        line = rf"{left} &= {sp.latex(step.expr, order='none')}"
+        first, *rest = _wrapped_latex(step.expr, max_chars)
+        line = rf"{left} &= {first}"
         if reasons:
             line += rf" && \text{{({step.reason})}}"
         lines.append(line)
+        lines.extend(rf"&\qquad {{}} {more}" for more in rest)  # {} makes the sign binary
     return r"\begin{aligned}" + " \\\\\n".join(lines) + r"\end{aligned}"
 
 

@@ -31,7 +31,21 @@ def test_first_step_shows_the_zeros_of_dropped_inputs():
     latex = symbolic.steps_latex(symbolic.two_input_expectation_steps())
     assert latex.startswith(r"\begin{aligned}") and latex.endswith(r"\end{aligned}")
     assert "0 + 0" in latex and "w_{1} x_{1} + 0" in latex and "0 + w_{2} x_{2}" in latex
-    assert latex.count(r"\\") == 5  # six lines
+    assert latex.count("&=") == 6  # one "=" per step
+
+
+def test_long_steps_wrap_and_the_wrapped_lines_keep_every_term():
+    steps = symbolic.two_input_variance_steps()
+    unwrapped = symbolic.steps_latex(steps, max_chars=10_000)
+    wrapped = symbolic.steps_latex(steps)
+    assert r"\qquad" not in unwrapped and r"\qquad" in wrapped
+    longest = max(len(line) for line in wrapped.split(r"\\"))
+    assert longest < max(len(line) for line in unwrapped.split(r"\\"))
+    # The same terms, in the same order, with only line breaks added.
+    strip = str.maketrans("", "", " \n&")
+    assert wrapped.replace(r"\qquad {}", "").replace(r"\\", "").translate(strip) == (
+        unwrapped.replace(r"\\", "").translate(strip)
+    )
 
 
 def test_steps_latex_can_add_reasons():
