@@ -161,6 +161,12 @@ MATH_STATUS = """async () => {
     };
 }"""
 
+# Images in the article (figures, widget frames) need alt text that describes
+# them: not missing, not empty, not a file name (myst-nb's default).
+NO_ALT = """() => [...document.querySelectorAll('article img')]
+    .filter(img => !img.alt.trim() || /\\.(png|jpe?g|svg|gif|webp)$|_images\\//i.test(img.alt))
+    .map(img => (img.currentSrc || img.src).slice(0, 100) + ' alt=' + JSON.stringify(img.alt))"""
+
 IMAGES = """async () => {
     const images = [...document.images];
     for (const img of images) img.loading = 'eager';
@@ -260,6 +266,7 @@ def test_page(page_path, base_url, browser_context, screenshots, axe_results):
         page.goto(base_url + page_path, wait_until="load")
         math = page.evaluate(MATH_STATUS)
         broken_images = page.evaluate(IMAGES)
+        no_alt = page.evaluate(NO_ALT)
         # Fonts and lazily loaded MathJax parts arrive after the load event.
         page.wait_for_load_state("networkidle")
         raw_tex = page.evaluate(RAW_TEX)
@@ -287,6 +294,7 @@ def test_page(page_path, base_url, browser_context, screenshots, axe_results):
     problems += [f"failed request: {text}" for text in failed]
     problems += [f"request that left {HOST}: {url}" for url in off_site]
     problems += [f"image that did not load: {src}" for src in broken_images]
+    problems += [f"image without meaningful alt text: {text}" for text in no_alt]
     if math["math"] and not math["mathjax"]:
         problems.append("the page has math but MathJax did not load")
     problems += [f"math not typeset by MathJax: {text}" for text in math["untypeset"]]
