@@ -128,6 +128,8 @@ def browser_context():
 def screenshots(axe_results):
     """The screenshot folder; the axe results are saved there too, at the end."""
     SCREENSHOTS.mkdir(exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):  # pages that no longer exist leave none behind
+        old.unlink()
     yield SCREENSHOTS
     (SCREENSHOTS / "axe-violations.json").write_text(json.dumps(axe_results, indent=1))
 
