@@ -6,8 +6,10 @@ The site (``_build/html``, or the folder named by ``BOOK_HTML_DIR``) is served o
 - no console error and no uncaught exception;
 - no failed request (network error or HTTP status >= 400);
 - no request to any host other than 127.0.0.1 (the book works offline);
-- every ``<img>`` loaded (``naturalWidth > 0``);
-- math typeset by the vendored MathJax, with no raw TeX delimiters left;
+- every ``<img>`` loaded (``naturalWidth > 0``), and every image in the article
+  described by alt text (not missing, empty or a file name);
+- math typeset by the vendored MathJax, without TeX errors and with no raw TeX
+  delimiters left in the text;
 - no axe-core violation of "serious" or "critical" impact;
 - every static widget fallback (``div.dlib-fallback``) shows a different frame
   when one of its sliders moves.
@@ -30,6 +32,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 pytestmark = pytest.mark.browser
@@ -87,7 +90,7 @@ if not PAGES:
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+    def log_message(self, format, *args):
         pass
 
 
@@ -159,7 +162,8 @@ MATH_STATUS = """async () => {
         math: math.length,
         untypeset: math.filter(el => !el.querySelector('mjx-container'))
                        .map(el => el.textContent.trim().slice(0, 80)),
-        containers: document.querySelectorAll('mjx-container').length,
+        errors: [...document.querySelectorAll('mjx-merror')]
+                    .map(el => el.getAttribute('data-mjx-error') || el.textContent),
     };
 }"""
 
@@ -226,7 +230,7 @@ def check_widget_fallbacks(page) -> list[str]:
                     arg=[root.element_handle(), before[0]],
                     timeout=2000,
                 )
-            except Exception:  # Playwright's TimeoutError: report the state instead
+            except PlaywrightTimeout:  # report the frames shown instead
                 after = root.evaluate(SHOWN_FRAMES)
                 problems.append(
                     f"fallback {r}, slider {s} set to {value}: shown frames {before} -> {after}"
@@ -300,6 +304,7 @@ def test_page(page_path, base_url, browser_context, screenshots, axe_results):
     if math["math"] and not math["mathjax"]:
         problems.append("the page has math but MathJax did not load")
     problems += [f"math not typeset by MathJax: {text}" for text in math["untypeset"]]
+    problems += [f"TeX error shown by MathJax: {text}" for text in math["errors"]]
     problems += [f"raw TeX left in the page text: {text}" for text in raw_tex]
     problems += [
         f"axe-core {v['impact']} violation {v['id']} ({v['help']}): {v['nodes']}"
