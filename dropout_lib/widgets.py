@@ -1087,13 +1087,21 @@ def ensemble_explorer(p=0.5, network="4-5-3", steps=100, seed=0, *, dpi=72):
     import ipywidgets
 
     style = {"description_width": "initial"}
+    # Redrawing three network diagrams takes longer than a drag event lasts, so
+    # this explorer redraws when the slider is released instead of queueing redraws.
     controls = {
-        "p": _slider("drop probability p", p, min=0.0, max=P_MAX, step=0.05),
+        "p": _slider(
+            "drop probability p", p, min=0.0, max=P_MAX, step=0.05, continuous_update=False
+        ),
         "network": ipywidgets.Dropdown(
             options=list(NETWORKS), value=network, description="network", style=style
         ),
         "steps": ipywidgets.SelectionSlider(
-            options=STEP_CHOICES, value=steps, description="training steps", style=style
+            options=STEP_CHOICES,
+            value=steps,
+            description="training steps",
+            style=style,
+            continuous_update=False,
         ),
         "seed": ipywidgets.BoundedIntText(
             value=seed, min=0, max=99, description="seed", style=style, layout={"width": "9em"}

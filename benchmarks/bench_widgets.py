@@ -1,0 +1,63 @@
+"""Widget update latency of the chapter 5 explorers (issue 4: median < 50 ms, p95 < 100 ms).
+
+One update is the time from setting the p slider's ``.value`` to the finished
+figure: the explorer recomputes its data, redraws, encodes the PNG and hands it
+to its ``ipywidgets.Image``. Each explorer starts fresh (no frame cached) and
+the slider sweeps p from 0 to 0.95 and back in steps of 0.05, as a drag does,
+so the few updates that have to draw a new static frame are included; a second
+sweep then shows a warm explorer, whose frames are all cached. CPU times are
+given too, because on a shared machine the wall clock includes waiting for a core.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from dropout_lib import widgets
+
+SWEEP = [round(float(p), 2) for p in np.arange(0.0, widgets.P_MAX + 1e-9, 0.05)]
+
+
+def sweep_latencies(explorer):
+    """Seconds (wall clock and CPU) of each update as p sweeps up to 0.95 and back to 0."""
+    values = SWEEP[1:] + SWEEP[-2::-1]
+    wall, cpu = [], []
+    for p in values:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        explorer.controls["p"].value = p
+        assert explorer.image.value == explorer.png  # the picture is finished and shown
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return np.array(wall), np.array(cpu)
+
+
+def rows():
+    explorers = {
+        "activations": lambda: widgets.activation_explorer(p=0.0, width=32),
+        "mask states": lambda: widgets.mask_state_explorer(p=0.0),
+        "ensemble": lambda: widgets.ensemble_explorer(p=0.0),
+    }
+    widgets.trained_hidden_layer(32, 0)  # the network is trained once, outside the timing
+    for name, make in explorers.items():
+        explorer = make()
+        for sweep in ("first sweep", "second sweep"):
+            misses = explorer.scene.misses
+            wall, cpu = sweep_latencies(explorer)
+            new = explorer.scene.misses - misses
+            note = (
+                f"{len(wall)} updates, {new} new frames, CPU median {np.median(cpu) * 1e3:.0f} ms"
+            )
+            yield (
+                f"widget update, {name}, {sweep}: median",
+                np.median(wall) * 1e3,
+                "ms",
+                "target < 50 ms; " + note,
+            )
+            yield (
+                f"widget update, {name}, {sweep}: 95th percentile",
+                np.percentile(wall, 95) * 1e3,
+                "ms",
+                f"target < 100 ms; CPU p95 {np.percentile(cpu, 95) * 1e3:.0f} ms",
+            )
