@@ -159,7 +159,7 @@ def test_model_eval_matches_pytorch(net):
 def test_timing_cell_code_path():
     """The code of chapter 4's timing cell, with few repeats; no assertion on the times."""
     timing_net = network.make_network(n_in=32, n_hidden=256, n_out=32, seed=1)
-    batch = np.random.default_rng(1).normal(size=(1024, 32))
+    batch = np.random.default_rng(1).normal(size=(512, 32))
     seconds = network.inference_timings(timing_net, batch, 0.5, repeat=2)
     assert set(seconds) == {
         "standard: scale activations",
