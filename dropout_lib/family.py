@@ -47,6 +47,11 @@ __all__ = [
     "dropconnect_gaussian_inference",
     "channel_mask",
     "spatial_dropout",
+    "READOUT_METHODS",
+    "noisy_readout",
+    "readout_moments",
+    "fill_from_neighbours",
+    "feature_maps",
 ]
 
 #: SELU's alpha and scale (Klambauer et al. 2017, Eq. 14): the fixed point with
@@ -359,3 +364,149 @@ def spatial_dropout(x, p, *, training=True, inverted=True, rng=None) -> np.ndarr
         return x.copy()
     mask = np.broadcast_to(channel_mask(x.shape, p, rng), x.shape)
     return apply_mask(x, mask, p, inverted=inverted)
+
+
+# ---------------------------------------------------------------- comparisons
+
+#: The members :func:`noisy_readout` can apply, all with drop probability ``p``.
+READOUT_METHODS = ("bernoulli", "gaussian", "dropconnect", "alpha")
+
+
+def noisy_readout(h, W, b, p, method, *, n_samples, rng=None) -> np.ndarray:
+    """Logits ``noise(h) W + b`` of a read-out layer under one member of the family.
+
+    This is the common task of chapter 10: the same trained hidden activations
+    and output layer, with each kind of dropout noise injected in turn.
+
+    Parameters
+    ----------
+    h : array_like of float, shape (n, d_in)
+        Hidden activations (the input of the read-out layer).
+    W : array_like of float, shape (d_in, d_out)
+    b : array_like of float, shape (d_out,)
+    p : float in [0, 1)
+        Drop probability of every member.
+    method : {"bernoulli", "gaussian", "dropconnect", "alpha"}
+        Inverted Bernoulli dropout on ``h``, Gaussian dropout on ``h``,
+        inverted DropConnect on ``W``, or alpha dropout on ``h``.
+    n_samples : int >= 1
+        Independent noisy passes.
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    logits : ndarray, shape (n_samples, n, d_out)
+    """
+    h, W = _check_layer(h, W)
+    b = as_real_array(b, "b")
+    if method not in READOUT_METHODS:
+        raise ValueError(f"method must be one of {list(READOUT_METHODS)}, but got {method!r}")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (numbers.Integral, np.integer)):
+        raise TypeError(f"n_samples must be a positive int, but got {n_samples!r}")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be at least 1, but got n_samples={n_samples}")
+    rng = as_generator(rng)
+    out = []
+    for _ in range(int(n_samples)):
+        if method == "dropconnect":
+            out.append(dropconnect(h, W, p, rng=rng) + b)
+        elif method == "gaussian":
+            out.append(gaussian_dropout(h, p, rng=rng) @ W + b)
+        elif method == "alpha":
+            out.append(alpha_dropout(h, p, rng=rng) @ W + b)
+        else:
+            out.append(apply_mask(h, sample_mask(h.shape, p, rng), p) @ W + b)
+    return np.array(out)
+
+
+def readout_moments(h, W, b, p):
+    """Exact mean and variance of each logit under inverted Bernoulli dropout on ``h``.
+
+    Gaussian dropout and inverted DropConnect inject exactly the same mean and
+    variance into every single logit:
+
+    .. math:: E[z] = h W + b, \\qquad Var[z] = \\frac{p}{1 - p} (h \\circ h)(W \\circ W)
+
+    Parameters
+    ----------
+    h : array_like of float, shape (n, d_in)
+    W : array_like of float, shape (d_in, d_out)
+    b : array_like of float, shape (d_out,)
+    p : float in [0, 1)
+
+    Returns
+    -------
+    mean, var : ndarray of float64, shape (n, d_out)
+    """
+    h, W = _check_layer(h, W)
+    p = check_p(p)
+    if p == 1.0:
+        raise ValueError(f"p must be below 1: inverted dropout divides by 1 - p, got p={p!r}")
+    h, W = h.astype(np.float64), W.astype(np.float64)
+    return h @ W + as_real_array(b, "b"), p / (1.0 - p) * ((h * h) @ (W * W))
+
+
+def fill_from_neighbours(x, keep) -> np.ndarray:
+    """Guess dropped pixels of feature maps from their kept 4-neighbours in the same channel.
+
+    This is how much of a dropped unit a following convolution can still
+    recover when neighbouring pixels are correlated, the reason spatial dropout
+    drops whole channels (Tompson et al. 2015).
+
+    Parameters
+    ----------
+    x : array_like of float, shape (N, C, H, W)
+        Feature maps before dropout.
+    keep : array_like of bool, broadcastable to ``x``
+        ``True`` where a pixel is kept.
+
+    Returns
+    -------
+    filled : ndarray of float64, shape (N, C, H, W)
+        Kept pixels unchanged; each dropped pixel replaced by the mean of its
+        kept up, down, left and right neighbours, or 0 when none is kept.
+    """
+    x = as_real_array(x).astype(np.float64)
+    if x.ndim != 4:
+        raise ValueError(f"x must have shape (N, C, H, W), but got shape {x.shape}")
+    keep = np.broadcast_to(np.asarray(keep, dtype=bool), x.shape)
+    pad = ((0, 0), (0, 0), (1, 1), (1, 1))
+    values = np.pad(np.where(keep, x, 0.0), pad)
+    counts = np.pad(keep.astype(np.float64), pad)
+    shifts = [(slice(None, -2), slice(1, -1)), (slice(2, None), slice(1, -1)),
+              (slice(1, -1), slice(None, -2)), (slice(1, -1), slice(2, None))]  # fmt: skip
+    total = sum(values[:, :, rows, cols] for rows, cols in shifts)
+    number = sum(counts[:, :, rows, cols] for rows, cols in shifts)
+    guess = np.divide(total, number, out=np.zeros_like(total), where=number > 0)
+    return np.where(keep, x, guess)
+
+
+def feature_maps(images, filters) -> np.ndarray:
+    """Correlate 2-D images with small filters ("same" size, zero padding).
+
+    Parameters
+    ----------
+    images : array_like of float, shape (N, H, W)
+    filters : array_like of float, shape (C, k, k), k odd
+
+    Returns
+    -------
+    maps : ndarray of float64, shape (N, C, H, W)
+    """
+    images = as_real_array(images, "images").astype(np.float64)
+    filters = as_real_array(filters, "filters").astype(np.float64)
+    if images.ndim != 3 or filters.ndim != 3 or filters.shape[1] != filters.shape[2]:
+        raise ValueError(
+            f"images must be (N, H, W) and filters (C, k, k), got {images.shape} and "
+            f"{filters.shape}"
+        )
+    k = filters.shape[1]
+    if k % 2 == 0:
+        raise ValueError(f"filters must have an odd size, but got k={k}")
+    r = k // 2
+    height, width = images.shape[1:]
+    padded = np.pad(images, ((0, 0), (r, r), (r, r)))
+    windows = np.stack(
+        [padded[:, i : i + height, j : j + width] for i in range(k) for j in range(k)], axis=-1
+    )
+    return np.einsum("nhwk,ck->nchw", windows, filters.reshape(filters.shape[0], -1))

@@ -104,6 +104,7 @@ def plot_three_outputs(ensemble, *, ax=None, title=None):
         ax.text(index, value + 0.02, f"{value:.4f}", ha="center", fontsize=8)
     ax.set_xticks(range(3), names, fontsize=8)
     ax.set_ylim(0, 1.1)
+    ax.set_xlabel("summary of the ensemble")
     ax.set_ylabel("unit output")
     ax.set_title(title or "Three ways to summarise the ensemble")
     return ax.figure
@@ -140,6 +141,7 @@ def nonlinear_unit_frame(data):
     ax_bars.set_xlim(-0.6, 2.6)
     ax_bars.set_ylim(0, 1.12)
     ax_bars.set_xticks(range(3), _OUTPUT_NAMES, fontsize=8)
+    ax_bars.set_xlabel("summary of the ensemble")
     ax_bars.set_ylabel("unit output")
     ax_bars.set_title("Ensemble mean, NWGM and weight scaling")
     return fig
@@ -458,10 +460,14 @@ def plot_feature_maps(maps, row_titles, *, title=None):
     """
     channels = np.asarray(maps[0]).shape[0]
     fig, axes = new_figure(channels, len(maps), width=1.6 * channels + 0.6, height=1.9 * len(maps))
-    top = max(float(np.abs(np.asarray(m)).max()) for m in maps) or 1.0
+    # One colour scale per channel (column), shared by the rows, so rows compare.
+    tops = [
+        max(float(np.abs(np.asarray(m)[c]).max()) for m in maps) or 1.0 for c in range(channels)
+    ]
     for row, (stack, row_title) in enumerate(zip(maps, row_titles)):
         for channel in range(channels):
             ax = axes[row, channel]
+            top = tops[channel]
             ax.imshow(np.asarray(stack)[channel], cmap="RdBu_r", vmin=-top, vmax=top)
             ax.set_xticks([])
             ax.set_yticks([])

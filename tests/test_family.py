@@ -279,6 +279,7 @@ def test_spatial_dropout_drops_whole_channels_and_scales_the_rest(rng):
 
 # ------------------------------------------------------------------- PyTorch
 
+
 def _torch():
     return pytest.importorskip("torch")
 
@@ -328,3 +329,78 @@ def test_edge_cases_match_torch(p):
     np.testing.assert_array_equal(fam.spatial_dropout(x, p, rng=0), F.dropout2d(t, p, True))
     np.testing.assert_array_equal(fam.alpha_dropout(x, 0.5, training=False), x)
     np.testing.assert_array_equal(F.alpha_dropout(t, 0.5, False), x)
+
+
+# ------------------------------------------------------- comparison helpers
+
+
+@pytest.mark.parametrize("method", ["bernoulli", "gaussian", "dropconnect"])
+def test_every_member_injects_the_closed_form_mean_and_variance_into_each_logit(method, rng):
+    h = rng.uniform(0, 2, size=(3, 8))
+    W = rng.normal(size=(8, 4))
+    b = rng.normal(size=4)
+    p, n = 0.4, 20_000
+    mean, var = fam.readout_moments(h, W, b, p)
+    z = fam.noisy_readout(h, W, b, p, method, n_samples=n, rng=rng)
+    # Standard error of a sample mean: sqrt(var / n); the variances to a few per cent.
+    assert np.all(np.abs(z.mean(axis=0) - mean) < 5 * np.sqrt(var / n))
+    np.testing.assert_allclose(z.var(axis=0), var, rtol=0.06)
+
+
+def test_readout_variance_matches_enumeration_of_the_hidden_masks(rng):
+    h = rng.uniform(0, 2, size=(2, 6))
+    W = rng.normal(size=(6, 3))
+    b = np.zeros(3)
+    mean, var = fam.readout_moments(h, W, b, 0.3)
+    for i in range(2):
+        for j in range(3):
+            exact_mean, exact_var = exact_moments(W[:, j], h[i], 0.3, inverted=True)
+            assert mean[i, j] == pytest.approx(exact_mean)
+            assert var[i, j] == pytest.approx(exact_var)
+
+
+def test_unit_noise_correlates_logits_and_dropconnect_does_not(rng):
+    # Two logits read the same single hidden unit: a unit mask moves both together.
+    h = np.ones((1, 1))
+    W = np.array([[1.0, 1.0]])
+    for method, expected in (("bernoulli", 1.0), ("gaussian", 1.0), ("dropconnect", 0.0)):
+        z = fam.noisy_readout(h, W, np.zeros(2), 0.5, method, n_samples=4000, rng=rng)[:, 0]
+        corr = np.corrcoef(z[:, 0], z[:, 1])[0, 1]
+        # Standard error of a correlation near 0 is 1/sqrt(n) = 0.016.
+        assert corr == pytest.approx(expected, abs=0.08)
+
+
+def test_noisy_readout_arguments():
+    h, W, b = np.ones((2, 3)), np.ones((3, 2)), np.zeros(2)
+    with pytest.raises(ValueError, match="method"):
+        fam.noisy_readout(h, W, b, 0.5, "dropblock", n_samples=2)
+    with pytest.raises(ValueError, match="n_samples"):
+        fam.noisy_readout(h, W, b, 0.5, "gaussian", n_samples=0)
+    out = fam.noisy_readout(h, W, b, 0.5, "alpha", n_samples=3, rng=0)
+    assert out.shape == (3, 2, 2)
+
+
+def test_fill_from_neighbours_by_hand():
+    x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    keep = np.ones((1, 1, 3, 3), dtype=bool)
+    keep[0, 0, 1, 1] = False  # the centre (5) is dropped: neighbours 2, 4, 6, 8
+    keep[0, 0, 0, 0] = False  # the corner (1) is dropped: kept neighbours 2 and 4
+    filled = fam.fill_from_neighbours(x, keep)
+    assert filled[0, 0, 1, 1] == pytest.approx((2 + 4 + 6 + 8) / 4)
+    assert filled[0, 0, 0, 0] == pytest.approx((2 + 4) / 2)
+    np.testing.assert_array_equal(filled[keep], x[keep])
+    nothing = fam.fill_from_neighbours(x, np.zeros((1, 1, 1, 1), dtype=bool))
+    np.testing.assert_array_equal(nothing, 0.0)
+
+
+def test_feature_maps_match_scipy_correlation(rng):
+    signal = pytest.importorskip("scipy.signal")
+    images = rng.normal(size=(2, 8, 8))
+    filters = rng.normal(size=(3, 3, 3))
+    maps = fam.feature_maps(images, filters)
+    for n in range(2):
+        for c in range(3):
+            expected = signal.correlate2d(images[n], filters[c], mode="same")
+            np.testing.assert_allclose(maps[n, c], expected, atol=1e-12)
+    with pytest.raises(ValueError, match="odd"):
+        fam.feature_maps(images, rng.normal(size=(1, 2, 2)))
