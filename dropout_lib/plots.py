@@ -342,8 +342,17 @@ def _fixed_figure(ncols, nrows, *, width, height, **adjust):
     """``new_figure`` without a layout engine: fixed margins redraw much faster."""
     fig, axes = new_figure(ncols, nrows, width=width, height=height)
     fig.set_layout_engine("none")
-    axes[0, 0].get_gridspec().update(**adjust)
+    _place(fig, axes[0, 0].get_gridspec(), **adjust)
     return fig, axes
+
+
+def _place(fig, grid, **adjust):
+    """Set the margins and gaps of ``grid`` and move its panels there."""
+    grid.update(**adjust)
+    for ax in fig.axes:
+        spec = ax.get_subplotspec()
+        if spec is not None and spec.get_gridspec() is grid:
+            ax.set_position(spec.get_position(fig))
 
 
 def _nice_ticks(low, high, count=5):
@@ -353,11 +362,11 @@ def _nice_ticks(low, high, count=5):
     return ticks[(ticks >= low - 1e-12) & (ticks <= high + 1e-12)]
 
 
-def _share_axis(ax, label):
+def _share_axis(ax, label, *, top=4.0):
     from matplotlib.ticker import FixedLocator, NullLocator
 
     ax.set_yscale("log")
-    ax.set_ylim(_SHARE_FLOOR, 1.5)
+    ax.set_ylim(_SHARE_FLOOR, top)  # headroom above 100% for the numbers
     ax.yaxis.set_major_locator(FixedLocator(_SHARE_TICKS))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.set_yticklabels(["0.01%", "0.1%", "1%", "10%", "100%"])
@@ -488,7 +497,7 @@ def activation_frame(data):
         right=0.985,
         bottom=0.075,
         top=0.89,
-        hspace=0.5,
+        hspace=0.42,
         wspace=0.2,
     )
     training_now = data.phase == "training"
@@ -529,7 +538,7 @@ def activation_frame(data):
         spine.set_edgecolor(_EMPHASIS)
 
     ax = axes[1, 1]
-    _share_axis(ax, "share of masks")
+    _share_axis(ax, "share of masks", top=40.0)
     ax.set_xlim(data.z_edges[0], data.z_edges[-1])
     ax.set_xticks(_nice_ticks(data.z_edges[0], data.z_edges[-1]))
     ax.set_xlabel(f"next layer's input z (output unit of digit {data.unit})", fontsize=8)
@@ -896,7 +905,7 @@ def ensemble_frame(data):
             artist.remove()
     grid = axes[1, 0].get_gridspec()
     grid.set_height_ratios([1.5, 1])
-    grid.update(bottom=0.16)  # recompute the panel positions with the new ratios
+    _place(fig, grid)
     for ax in axes[1]:
         ax.remove()
     ax = fig.add_subplot(grid[1, :])

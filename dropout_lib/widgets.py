@@ -75,6 +75,8 @@ P_MAX = 0.95
 WIDTHS = (1, 2, 4, 8, 16, 32, 64)
 #: Small networks of the ensemble explorer, by name.
 NETWORKS = {"3-4-2": (3, 4, 2), "4-5-3": (4, 5, 3), "5-6-3": (5, 6, 3)}
+#: Resolution of the static fallbacks' frames (the live pictures use 72 too).
+FALLBACK_DPI = 72
 #: Grid of p for the static fallbacks: steps of 0.1, then the slider's end.
 FALLBACK_PS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 #: Epochs of plain SGD for the explorer's digits networks (no dropout while training).
@@ -670,7 +672,7 @@ def _encode_png(rgba, *, palette=False) -> bytes:
     buffer = io.BytesIO()
     if palette:
         image = image.quantize(
-            colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+            colors=32, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
         )
         image.save(buffer, format="png", compress_level=9)
     else:
@@ -687,7 +689,7 @@ def figure_png(fig, *, dpi=72, palette=False) -> bytes:
     fig : matplotlib Figure
     dpi : float
     palette : bool
-        Quantise to 64 colours: about three times smaller, for the static fallback.
+        Quantise to 32 colours: about three times smaller, for the static fallback.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -733,7 +735,7 @@ class FigureScene:
     def render(self, data, *, palette=False):
         """Return ``(figure, png_bytes)`` for ``data``: the frame plus the moving artists.
 
-        ``palette=True`` makes a smaller 64-colour PNG (slower), for the static fallback.
+        ``palette=True`` makes a smaller 32-colour PNG (slower), for the static fallback.
         """
         fig, rgba = self.render_rgba(data)
         return fig, _encode_png(rgba, palette=palette)
@@ -972,7 +974,7 @@ def scene_frames(scene, datas, alt_text):
 
     Going through a :class:`FigureScene` reuses each static frame across the
     grid of ``p``, which makes the fallback several times faster to build than
-    drawing every figure from scratch; the PNGs use a 64-colour palette.
+    drawing every figure from scratch; the PNGs use a 32-colour palette.
     """
     frames = []
     for data in datas:
@@ -1030,7 +1032,7 @@ def activation_explorer(p=0.5, mode="inverted", phase="training", width=32, seed
         activation_data,
         scene,
         controls,
-        lambda: _activation_fallback(controls["width"].value, controls["seed"].value, 60),
+        lambda: _activation_fallback(controls["width"].value, controls["seed"].value, FALLBACK_DPI),
     )
 
 
@@ -1063,7 +1065,7 @@ def mask_state_explorer(p=0.4, mode="standard", *, dpi=72):
     scene = FigureScene(
         plots.mask_state_frame_key, plots.mask_state_frame, plots.mask_state_artists, dpi=dpi
     )
-    return Explorer(mask_state_data, scene, controls, lambda: _mask_state_fallback(60))
+    return Explorer(mask_state_data, scene, controls, lambda: _mask_state_fallback(FALLBACK_DPI))
 
 
 def _ensemble_fallback(network, steps, seed, dpi):
@@ -1115,7 +1117,10 @@ def ensemble_explorer(p=0.5, network="4-5-3", steps=100, seed=0, *, dpi=72):
         scene,
         controls,
         lambda: _ensemble_fallback(
-            controls["network"].value, controls["steps"].value, controls["seed"].value, 60
+            controls["network"].value,
+            controls["steps"].value,
+            controls["seed"].value,
+            FALLBACK_DPI,
         ),
     )
 
@@ -1130,7 +1135,7 @@ NONLINEAR_X = (1.0, 0.6, 1.2, -0.8, 0.5, 0.9)
 NONLINEAR_BIAS = -0.5
 #: Input scales and drop probabilities of the static fallback (the live sliders are
 #: continuous); 25 frames keep the chapter fast and the page small.
-NONLINEAR_SCALES = (-3.0, -1.5, 1.5, 3.0)
+NONLINEAR_SCALES = (-3.0, -1.5, 0.0, 1.5, 3.0)
 NONLINEAR_PS = (0.1, 0.3, 0.5, 0.7, 0.9)
 
 
@@ -1203,7 +1208,7 @@ def _nonlinear_fallback(dpi):
         frames,
         [
             ("drop probability p", [_p_label(p) for p in NONLINEAR_PS], 2),
-            ("input scale", [f"scale = {s:+.1f}" for s in NONLINEAR_SCALES], 2),
+            ("input scale", [f"scale = {s:+.1f}" for s in NONLINEAR_SCALES], 3),
         ],
         title="A sigmoid unit: ensemble mean, NWGM and weight-scaled output",
     )
