@@ -1221,5 +1221,8 @@ def nonlinear_explorer(p=0.5, scale=1.5, *, dpi=72):
         "scale": _slider("input scale", scale, min=-3.0, max=3.0, step=0.1),
     }
     return Explorer(
-        nonlinear_unit_data, _nonlinear_scene(dpi), controls, lambda: _nonlinear_fallback(60)
+        nonlinear_unit_data,
+        _nonlinear_scene(dpi),
+        controls,
+        lambda: _nonlinear_fallback(FALLBACK_DPI),
     )
