@@ -12,6 +12,7 @@ and series differ by line style and marker as well as colour.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -71,25 +72,33 @@ def draw_network(layer_sizes, masks=None, *, ax=None, title=None, legend=False):
         ax = axes[0, 0]
     fig = ax.figure
     positions = _layer_positions(sizes)
+    # One collection per style instead of one artist per connection or layer:
+    # a 4-5-3 network draws in about half the time (live widgets redraw it).
+    segments = {True: [], False: []}
     for left in range(len(sizes) - 1):
         for i, start in enumerate(positions[left]):
             for j, end in enumerate(positions[left + 1]):
                 active = bool(masks[left][i]) and bool(masks[left + 1][j])
-                ax.plot(
-                    [start[0], end[0]],
-                    [start[1], end[1]],
-                    color=KEPT_COLOR if active else DROPPED_COLOR,
-                    linestyle="-" if active else ":",
-                    linewidth=1.0 if active else 0.5,
+                segments[active].append([start, end])
+    for active in (False, True):
+        if segments[active]:
+            ax.add_collection(
+                LineCollection(
+                    segments[active],
+                    colors=KEPT_COLOR if active else DROPPED_COLOR,
+                    linestyles="-" if active else ":",
+                    linewidths=1.0 if active else 0.5,
                     alpha=0.8 if active else 0.4,
                     zorder=1,
-                )
-    for points, mask in zip(positions, masks):
-        mask = np.asarray(mask, dtype=bool)
-        kept, dropped = points[mask], points[~mask]
-        ax.scatter(*kept.T, s=260, color=KEPT_COLOR, edgecolor="black", zorder=2)
-        ax.scatter(*dropped.T, s=260, color="white", edgecolor=DROPPED_COLOR, zorder=2)
-        ax.scatter(*dropped.T, s=120, marker="x", color="black", linewidths=1.5, zorder=3)
+                ),
+                autolim=False,
+            )
+    points = np.concatenate(positions)
+    mask = np.concatenate([np.asarray(m, dtype=bool) for m in masks])
+    kept, dropped = points[mask], points[~mask]
+    ax.scatter(*kept.T, s=260, color=KEPT_COLOR, edgecolor="black", zorder=2)
+    ax.scatter(*dropped.T, s=260, color="white", edgecolor=DROPPED_COLOR, zorder=2)
+    ax.scatter(*dropped.T, s=120, marker="x", color="black", linewidths=1.5, zorder=3)
     names = ["input"] + ["hidden"] * (len(sizes) - 2) + ["output"]
     tallest = max(sizes)
     for layer, name in enumerate(names):
