@@ -34,7 +34,8 @@ STYLES = [
 
 
 def _percent(ax, axis="y"):
-    formatter = PercentFormatter(xmax=1.0, decimals=0)
+    # decimals=None picks as many decimals as the tick spacing needs.
+    formatter = PercentFormatter(xmax=1.0, decimals=None)
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
 
 
@@ -78,7 +79,8 @@ def plot_curves(result, *, title=None):
         ax.set_title(f"{name.capitalize()} error")
         # The interesting part is the last few per cent; the first epochs
         # (near 90% error, chance) would squash it.
-        ax.set_ylim(0, min(1.0, 4 * float(np.nanmax(errors[..., -1]) + 0.01)))
+        top = 2.5 * float(np.nanmax(errors[..., -10:].mean(axis=-1))) + 0.02
+        ax.set_ylim(0, min(1.0, max(0.05, top)))
         _percent(ax)
         ax.grid(alpha=0.3)
     axes[0, 1].legend(loc="upper right")
