@@ -1,8 +1,12 @@
 # One entry point. Every target creates .venv and installs what is missing, so a
 # fresh clone needs nothing but Python 3.11 and make.
 #   make book         build the rendered book (warnings are errors)
-#   make test         lint, unit and property tests, nbval on every chapter, book build
+#   make test         lint, unit and property tests, nbval on every chapter, book build,
+#                     then the browser test of the built book in Chromium
+#   make assets       fetch MathJax and axe-core with npm (the book works offline)
+#   make browser      only the browser test (after build-book)
 #   make bench        print the benchmark table
+#   make assignments  build the classroom kit (otter assign) into assignments/build/
 #   make notebooks    re-execute every chapter in place (after changing one)
 #   make lab          open the notebooks in JupyterLab
 # Set TORCH=0 to skip installing PyTorch, the optional reference implementation.
@@ -14,13 +18,19 @@ BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
 BOOK_HTML := _build/html/index.html
 CHAPTERS := $(sort $(wildcard chapters/*.ipynb))
+# Browser assets from the npm registry (package-lock.json), copied where the book
+# build picks them up (_config.yml: html_extra_path, mathjax_path).
+VENDOR := _vendor/_static/vendor
+ASSETS_STAMP := $(VENDOR)/.installed
+MATHJAX := node_modules/mathjax/es5
+# apt-get needs root: use sudo unless we already are root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The kernel that notebooks run in must be this venv's Python.
 export PATH := $(BIN):$(PATH)
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all book test lint unit nbval build-book bench notebooks lab clean
+.PHONY: all book test lint unit nbval build-book browser chromium assets bench assignments notebooks lab clean
 
 all: book
 
@@ -36,7 +46,22 @@ $(STAMP): requirements.txt requirements-lock.txt requirements-torch.txt pyprojec
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (dropout book)" >/dev/null
 	@touch $@
 
-book: $(STAMP)
+# MathJax: the combined TeX/MathML-to-HTML component, its fonts, and the parts it
+# loads lazily (TeX extensions, menu, accessibility, speech rules).
+$(ASSETS_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y npm)
+	npm ci --ignore-scripts --no-audit --no-fund
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/mathjax/output/chtml $(VENDOR)/mathjax/input/tex
+	cp node_modules/mathjax/LICENSE $(MATHJAX)/tex-mml-chtml.js $(VENDOR)/mathjax/
+	cp -r $(MATHJAX)/output/chtml/fonts $(VENDOR)/mathjax/output/chtml/
+	cp -r $(MATHJAX)/input/tex/extensions $(VENDOR)/mathjax/input/tex/
+	cp -r $(MATHJAX)/a11y $(MATHJAX)/sre $(MATHJAX)/ui $(VENDOR)/mathjax/
+	@touch $@
+
+assets: $(ASSETS_STAMP)
+
+book: $(STAMP) $(ASSETS_STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo
 	@echo "The book is built: open $(abspath $(BOOK_HTML))"
@@ -46,19 +71,46 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env $(CHAPTERS)
 
-build-book: $(STAMP)
+build-book: $(STAMP) $(ASSETS_STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test: lint unit nbval build-book
+# Debian's Chromium, driven by Playwright for Python (no browser download).
+chromium:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
+# Visits every page of the built book: console errors, failed or off-site
+# requests, images, math, widget fallbacks, axe-core; screenshots go to
+# _build/html/_screenshots/.
+browser: $(STAMP) $(ASSETS_STAMP) chromium build-book
+	BOOK_HTML_DIR=_build/html $(BIN)/python -m pytest tests/browser
+
+test: lint unit nbval build-book browser
 	@echo "make test: every check passed"
 
 bench: $(STAMP)
 	$(BIN)/python tests/benchmark.py
+
+# The classroom kit. For each master notebook assignments/NN_name.ipynb, otter assign
+# writes assignments/build/NN_name/student/ (notebook with public tests) and
+# assignments/build/NN_name/autograder/ (solutions, all tests, the autograder zip for
+# `otter run`). The student notebook is also copied to classroom/ for the book.
+ASSIGNMENTS := $(sort $(wildcard assignments/[0-9][0-9]_*.ipynb))
+
+assignments: $(STAMP)
+	@mkdir -p classroom
+	@for master in $(ASSIGNMENTS); do \
+		name=$$(basename $$master .ipynb); \
+		rm -rf assignments/build/$$name; \
+		$(BIN)/otter assign --no-pdfs $$master assignments/build/$$name || exit 1; \
+		cp assignments/build/$$name/student/$$name.ipynb classroom/$$name.ipynb; \
+	done
+	@echo "The kit is in $(abspath assignments/build); autograder zips:"
+	@ls assignments/build/*/autograder/*.zip
 
 notebooks: $(STAMP)
 	$(BIN)/python -m jupyter nbconvert --to notebook --execute --inplace \
@@ -69,4 +121,4 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab chapters
 
 clean:
-	rm -rf _build
+	rm -rf _build _vendor
