@@ -114,7 +114,8 @@ assignments: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.kernel_name=python3 $(CHAPTERS)
+		--ExecutePreprocessor.kernel_name=python3 \
+		--ExecutePreprocessor.store_widget_state=False $(CHAPTERS)
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c requirements-lock.txt "jupyterlab>=4"
