@@ -39,7 +39,7 @@ def _layer_positions(sizes):
     ]
 
 
-def draw_network(layer_sizes, masks=None, *, ax=None, title=None, legend=False):
+def draw_network(layer_sizes, masks=None, *, ax=None, title=None, legend=False, labels=True):
     """Draw a fully connected network, with dropped units crossed out.
 
     Parameters
@@ -54,6 +54,9 @@ def draw_network(layer_sizes, masks=None, *, ax=None, title=None, legend=False):
     title : str, optional
     legend : bool
         Add a legend explaining kept and dropped units.
+    labels : bool
+        Name the layers under the diagram (a live explorer that redraws the
+        units draws the names once, in its static frame).
 
     Returns
     -------
@@ -101,7 +104,7 @@ def draw_network(layer_sizes, masks=None, *, ax=None, title=None, legend=False):
     ax.scatter(*dropped.T, s=120, marker="x", color="black", linewidths=1.5, zorder=3)
     names = ["input"] + ["hidden"] * (len(sizes) - 2) + ["output"]
     tallest = max(sizes)
-    for layer, name in enumerate(names):
+    for layer, name in enumerate(names if labels else []):
         ax.text(layer, -(tallest - 1) / 2 - 0.9, name, ha="center", va="top", fontsize=9)
     ax.set_xlim(-0.5, len(sizes) - 0.5)
     ax.set_ylim(-(tallest - 1) / 2 - 1.5, (tallest - 1) / 2 + 0.7)
@@ -908,9 +911,10 @@ def ensemble_frame(data):
     )
     for index in range(n_shown):
         ax = axes[0, index]
-        # Draw once for the limits, the aspect and the legend, then keep only those.
+        # Draw once for the limits, the aspect, the layer names and the legend,
+        # then keep only those: the units and connections move with p.
         draw_network(sizes, ax=ax, legend=(index == n_shown - 1))
-        for artist in [*ax.lines, *ax.collections, *ax.texts]:
+        for artist in [*ax.lines, *ax.collections]:
             artist.remove()
     grid = axes[1, 0].get_gridspec()
     grid.set_height_ratios([1.5, 1])
@@ -973,7 +977,7 @@ def ensemble_artists(fig, data):
     droppable = sum(data.layer_sizes[:-1])
     for index, masks in enumerate(data.shown):
         kept = sum(int(mask.sum()) for mask in masks[:-1])
-        draw_network(data.layer_sizes, masks, ax=fig.axes[index])
+        draw_network(data.layer_sizes, masks, ax=fig.axes[index], labels=False)
         fig.axes[index].text(
             0.5,
             1.0,
