@@ -1,0 +1,47 @@
+"""Conventions every chapter notebook keeps (DESIGN.md, the developers' guide)."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+CHAPTERS = sorted((Path(__file__).resolve().parent.parent / "chapters").glob("*.ipynb"))
+TOC = (Path(__file__).resolve().parent.parent / "_toc.yml").read_text()
+# Cells whose output may change between runs: live explorers and timings only.
+IGNORABLE = re.compile(r"explorer\(|time|perf_counter|benchmark", re.IGNORECASE)
+
+
+def test_there_are_chapters():
+    assert len(CHAPTERS) >= 10
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_structure(path):
+    nb = nbformat.read(path, as_version=4)
+    markdown = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
+    assert markdown and markdown[0].startswith("# "), "a chapter opens with its title"
+    assert any("objectives" in text.lower() for text in markdown[:3]), "learning objectives"
+    headings = [line for text in markdown for line in text.splitlines() if line.startswith("#")]
+    assert "## Summary" in headings and "## Exercises" in headings
+    assert headings.index("## Summary") < headings.index("## Exercises")
+    assert f"chapters/{path.stem}" in TOC, "every chapter is in the table of contents"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_outputs_are_committed_without_widget_state(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata.kernelspec.name == "python3"
+    # Stored widget state would be embedded in the page and is not needed: the
+    # rendered book shows the static fallbacks.
+    assert "widgets" not in nb.metadata
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count is not None for cell in code), "committed executed"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_only_widget_and_timing_cells_skip_the_output_comparison(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if "nbval-ignore-output" in cell.metadata.get("tags", []):
+            assert IGNORABLE.search(cell.source), f"nbval-ignore-output on:\n{cell.source}"
