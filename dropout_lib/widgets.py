@@ -967,10 +967,13 @@ def scene_frames(scene, datas, alt_text):
     return frames
 
 
-def _activation_fallback(width, seed, dpi):
-    scene = FigureScene(
-        plots.activation_frame_key, plots.activation_frame, plots.activation_artists, dpi=dpi
-    )
+def _activation_fallback(width, seed, dpi, scene=None):
+    # Drawing the fallback through the live explorer's scene leaves its frame
+    # cache warm, so the first drag after the explorer is shown draws no new frame.
+    if scene is None or scene.dpi != dpi:
+        scene = FigureScene(
+            plots.activation_frame_key, plots.activation_frame, plots.activation_artists, dpi=dpi
+        )
     datas = [
         activation_data(p, mode, "training", width, seed) for p in FALLBACK_PS for mode in MODES
     ]
@@ -1016,7 +1019,9 @@ def activation_explorer(p=0.5, mode="inverted", phase="training", width=32, seed
         activation_data,
         scene,
         controls,
-        lambda: _activation_fallback(controls["width"].value, controls["seed"].value, FALLBACK_DPI),
+        lambda: _activation_fallback(
+            controls["width"].value, controls["seed"].value, FALLBACK_DPI, scene
+        ),
     )
 
 
