@@ -26,6 +26,11 @@ def _terms(w, x) -> np.ndarray:
     return w.astype(np.float64) * x.astype(np.float64)
 
 
+def _invert(z, p: float):
+    """Divide ``z`` by the keep probability; at p = 1 the output is 0, as in PyTorch, not 0/0."""
+    return z / (1.0 - p) if p < 1.0 else np.zeros_like(z)
+
+
 def unit_values(w, x, p, *, inverted=False):
     """Every value the unit can take, one per keep-mask, with its probability.
 
@@ -50,8 +55,7 @@ def unit_values(w, x, p, *, inverted=False):
     masks, probs = enumerate_masks(terms.shape[0], p)
     z = masks @ terms
     if inverted:
-        # At p = 1 every mask drops everything; like PyTorch the output is 0, not 0/0.
-        z = z / (1.0 - p) if p < 1.0 else np.zeros_like(z)
+        z = _invert(z, p)
     return masks, probs, z
 
 

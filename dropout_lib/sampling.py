@@ -13,7 +13,7 @@ import numpy as np
 
 from ._checks import as_generator, check_p
 from .masks import sample_mask
-from .moments import _terms
+from .moments import _invert, _terms
 
 __all__ = ["RunningMean", "running_mean"]
 
@@ -68,7 +68,7 @@ def running_mean(w, x, p, n_samples, *, inverted=False, rng=None) -> RunningMean
     masks = sample_mask((int(n_samples), terms.shape[0]), p, as_generator(rng))
     samples = masks @ terms
     if inverted:
-        samples = samples / (1.0 - p) if p < 1.0 else np.zeros_like(samples)
+        samples = _invert(samples, p)
     n = np.arange(1, n_samples + 1)
     mean = np.cumsum(samples) / n
     # Running variance from running sums; clip the tiny negatives of round-off.
