@@ -30,6 +30,7 @@ from .mlp import MLP, GaussianDropoutMLP, fit_many, gaussian_noise
 
 __all__ = [
     "SEEDS",
+    "format_percent",
     "HIDDEN",
     "N_TRAIN",
     "LR",
@@ -111,6 +112,12 @@ def summarise(values, axis=-1):
     values = np.asarray(values, dtype=float)
     ddof = 1 if values.shape[axis] > 1 else 0
     return values.mean(axis=axis), values.std(axis=axis, ddof=ddof)
+
+
+def format_percent(values) -> str:
+    """Mean and standard deviation over seeds (last axis) as a short string in per cent."""
+    mean, sd = summarise(values)
+    return f"{100 * mean:.1f} ± {100 * sd:.1f}"
 
 
 # ---------------------------------------------------------------- experiment 1

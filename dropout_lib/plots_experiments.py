@@ -56,6 +56,15 @@ def _band(ax, x, values, style, label, *, markevery=None):
     ax.fill_between(x, mean - sd, mean + sd, color=colour, alpha=0.18, linewidth=0)
 
 
+def _errorbars(ax, x, values, style, label):
+    """Mean over the last axis of ``values`` with +-1 sd error bars."""
+    colour, linestyle, marker = style
+    mean, sd = summarise(values)
+    ax.errorbar(
+        x, mean, yerr=sd, color=colour, linestyle=linestyle, marker=marker, capsize=3, label=label
+    )
+
+
 def plot_curves(result, *, title=None):
     """Training and test error against epochs for every variant of a ``CurvesResult``.
 
@@ -107,18 +116,7 @@ def plot_effect_of_p(result, *, title=None):
         for index, (errors, name) in enumerate(
             ((result.test_error[k], "test"), (result.train_error[k], "training"))
         ):
-            colour, linestyle, marker = STYLES[index]
-            mean, sd = summarise(errors)
-            ax.errorbar(
-                result.p_values,
-                mean,
-                yerr=sd,
-                color=colour,
-                linestyle=linestyle,
-                marker=marker,
-                capsize=3,
-                label=f"{name} error",
-            )
+            _errorbars(ax, result.p_values, errors, STYLES[index], f"{name} error")
         if k == 1:
             for p, width, mean in zip(
                 result.p_values, result.widths[1], summarise(result.test_error[1])[0]
@@ -154,18 +152,7 @@ def plot_dataset_size(result, *, title=None):
     fig, axes = new_figure(2, 1, width=9.0, height=3.6)
     ax = axes[0, 0]
     for v, label in enumerate(result.labels):
-        colour, linestyle, marker = STYLES[v]
-        mean, sd = summarise(result.test_error[v])
-        ax.errorbar(
-            result.sizes,
-            mean,
-            yerr=sd,
-            color=colour,
-            linestyle=linestyle,
-            marker=marker,
-            capsize=3,
-            label=label,
-        )
+        _errorbars(ax, result.sizes, result.test_error[v], STYLES[v], label)
     ax.set_xscale("log")
     ax.set_xlabel("training examples (log scale)")
     ax.set_ylabel("test error (% misclassified)")
@@ -174,18 +161,7 @@ def plot_dataset_size(result, *, title=None):
     ax.legend()
     ax.grid(alpha=0.3)
     ax = axes[0, 1]
-    mean, sd = summarise(result.gain)
-    colour, linestyle, marker = STYLES[2]
-    ax.errorbar(
-        result.sizes,
-        mean,
-        yerr=sd,
-        color=colour,
-        linestyle=linestyle,
-        marker=marker,
-        capsize=3,
-        label="gain from dropout",
-    )
+    _errorbars(ax, result.sizes, result.gain, STYLES[2], "gain from dropout")
     ax.axhline(0.0, color="black", linewidth=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("training examples (log scale)")

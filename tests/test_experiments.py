@@ -166,3 +166,8 @@ def test_bad_arguments_are_named():
         ex.monte_carlo_vs_weight_scaling([object()], [object()], k_values=(0, 5))
     with pytest.raises(ValueError, match="entries"):
         ex.expected_dropout_objective(np.ones((5, 5)), np.ones(5), np.ones(5), 0.5)
+
+
+def test_format_percent_uses_the_sample_standard_deviation():
+    # Seeds 0.10, 0.20, 0.30: mean 0.20, sample sd 0.10 (ddof = 1).
+    assert ex.format_percent([0.1, 0.2, 0.3]) == "20.0 ± 10.0"
