@@ -24,9 +24,10 @@ import numpy as np
 
 from ._checks import as_generator, check_p
 from .data import N_CLASSES, N_PIXELS, digits_split
+from .family import gaussian_noise
 from .layers import apply_mask
 from .masks import enumerate_masks, sample_mask
-from .mlp import MLP, GaussianDropoutMLP, fit_many, gaussian_noise
+from .mlp import MLP, GaussianDropoutMLP, fit_many
 
 __all__ = [
     "SEEDS",

@@ -28,16 +28,16 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_generator, as_real_array, check_p
+from ._checks import as_generator, as_real_array, check_p, check_p_below_one
 from .layers import apply_mask
 from .masks import sample_mask
-from .mlp import gaussian_noise
 
 __all__ = [
     "SELU_ALPHA",
     "SELU_SCALE",
     "ALPHA_PRIME",
     "selu",
+    "gaussian_noise",
     "gaussian_dropout",
     "alpha_dropout_affine",
     "apply_alpha_mask",
@@ -61,6 +61,31 @@ SELU_SCALE = 1.0507009873554804934193349852946
 #: The value SELU tends to for very negative inputs; alpha dropout sets dropped
 #: units to it (about -1.7580993408473766).
 ALPHA_PRIME = -SELU_SCALE * SELU_ALPHA
+
+
+def gaussian_noise(shape, p, rng) -> np.ndarray:
+    """Multiplicative Gaussian dropout noise, ``r ~ N(1, p / (1 - p))``, in float32.
+
+    Its mean (1) and variance (``p / (1 - p)``) equal those of the inverted
+    Bernoulli multiplier ``mask / (1 - p)`` with ``P(mask = 0) = p``
+    (Srivastava et al. 2014, Sec. 10).
+
+    Parameters
+    ----------
+    shape : tuple of int
+    p : float in [0, 1)
+        The drop probability of the Bernoulli dropout being matched.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    noise : ndarray of float32, shape ``shape``
+    """
+    p = check_p_below_one(p, why="the Gaussian noise variance p / (1 - p) is infinite at p = 1")
+    noise = rng.standard_normal(shape, dtype=np.float32)
+    noise *= np.float32(np.sqrt(p / (1.0 - p)))
+    noise += np.float32(1.0)
+    return noise
 
 
 def selu(x) -> np.ndarray:
@@ -109,7 +134,7 @@ def gaussian_dropout(x, p, *, training=True, rng=None) -> np.ndarray:
             "p must be below 1 for Gaussian dropout while training: the noise variance "
             f"p / (1 - p) is infinite at p={p!r}"
         )
-    # One noise generator for the whole library (the digits MLP uses it too).
+    # One noise generator for the whole library (GaussianDropoutMLP uses it too).
     return x * gaussian_noise(x.shape, p, as_generator(rng)).astype(x.dtype, copy=False)
 
 

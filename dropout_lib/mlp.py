@@ -28,10 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import as_real_array, check_p
+from .family import gaussian_noise
 from .layers import apply_mask
 from .masks import _check_layer_sizes, sample_mask
 
-__all__ = ["MLP", "GaussianDropoutMLP", "History", "fit_many", "gaussian_noise", "softmax"]
+__all__ = ["MLP", "GaussianDropoutMLP", "History", "fit_many", "softmax"]
 
 DTYPE = np.float32
 
@@ -98,33 +99,6 @@ def softmax(logits) -> np.ndarray:
     np.exp(shifted, out=shifted)
     shifted /= shifted.sum(axis=1, keepdims=True)
     return shifted
-
-
-def gaussian_noise(shape, p, rng) -> np.ndarray:
-    """Multiplicative Gaussian dropout noise, ``r ~ N(1, p / (1 - p))``, in float32.
-
-    Its mean (1) and variance (``p / (1 - p)``) equal those of the inverted
-    Bernoulli multiplier ``mask / (1 - p)`` with ``P(mask = 0) = p``
-    (Srivastava et al. 2014, Sec. 10).
-
-    Parameters
-    ----------
-    shape : tuple of int
-    p : float in [0, 1)
-        The drop probability of the Bernoulli dropout being matched.
-    rng : numpy.random.Generator
-
-    Returns
-    -------
-    noise : ndarray of float32, shape ``shape``
-    """
-    p = check_p(p)
-    if p == 1.0:
-        raise ValueError("p must be below 1 for Gaussian dropout: p / (1 - p) is infinite at p=1")
-    noise = rng.standard_normal(shape, dtype=DTYPE)
-    noise *= DTYPE(np.sqrt(p / (1.0 - p)))
-    noise += DTYPE(1.0)
-    return noise
 
 
 def _check_drop_rate(p, name):

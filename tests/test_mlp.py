@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from dropout_lib.data import digits_split
+from dropout_lib.family import gaussian_noise
 from dropout_lib.masks import sample_mask
-from dropout_lib.mlp import MLP, GaussianDropoutMLP, History, fit_many, gaussian_noise, softmax
+from dropout_lib.mlp import MLP, GaussianDropoutMLP, History, fit_many, softmax
 
 SIZES = (6, 5, 4, 3)
 
