@@ -1,30 +1,109 @@
-"""What dropout does at the edges, in this library and in PyTorch (when installed).
+"""What dropout does at the edges, in this library and as PyTorch documents it.
 
 The edges are ``p = 0``, ``p = 1``, ``p`` outside [0, 1] and evaluation mode.
-Each cell of the table comes from running the code, never from a note typed by
-hand: the function runs the call on a small input and describes what came back.
-``p`` is the drop probability in every library compared here.
+The library's cells of the table come from running the code, never from a note
+typed by hand: the call runs on a small input and :func:`describe_output` says
+what came back. The PyTorch column is PyTorch's documented behaviour, stored in
+:data:`EDGE_CASES`; nothing here imports PyTorch, so the table is the same with
+and without it installed. The test suite runs ``torch.nn.functional.dropout`` on
+every case (when PyTorch is installed) and checks that it does what the column
+says. ``p`` is the drop probability in every library compared here.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .layers import dropout
 
-__all__ = ["EDGE_CASES", "describe_output", "edge_semantics"]
+__all__ = [
+    "EDGE_CASES",
+    "EDGE_INPUT",
+    "PYTORCH",
+    "PYTORCH_P_ERROR",
+    "EdgeCase",
+    "EdgeTable",
+    "describe_output",
+    "edge_semantics",
+]
 
-#: (label, p, training) for each row of the table.
+#: Title of the column that holds PyTorch's documented behaviour.
+PYTORCH = "PyTorch (documented)"
+
+#: The message of the ``ValueError`` that ``torch.nn.functional.dropout`` raises for a
+#: ``p`` outside [0, 1], as in its source; ``{p}`` is the value passed.
+PYTORCH_P_ERROR = "dropout probability has to be between 0 and 1, but got {p}"
+
+#: The input of every call: nonzero entries, so a zero in the output means "dropped".
+EDGE_INPUT = np.arange(1.0, 9.0)
+EDGE_INPUT.setflags(write=False)
+
+
+@dataclass(frozen=True)
+class EdgeCase:
+    """One row of the table: a dropout call and what PyTorch documents for it.
+
+    Attributes
+    ----------
+    label : str
+        The row's name in the table.
+    p : float
+        Drop probability passed to the call.
+    training : bool
+        Training mode (True) or evaluation mode (False).
+    pytorch : str
+        What ``torch.nn.functional.dropout(x, p, training)`` returns, in the words
+        of :func:`describe_output`, as PyTorch's documentation and source state
+        it: in training it zeroes each element with probability ``p`` and scales
+        the rest by ``1 / (1 - p)``; in evaluation it is the identity; its kernel
+        returns the input at ``p = 0`` and zeros at ``p = 1``; a ``p`` outside
+        [0, 1] raises ``ValueError`` with :data:`PYTORCH_P_ERROR`.
+    """
+
+    label: str
+    p: float
+    training: bool
+    pytorch: str
+
+
+#: The rows of the table, in order.
 EDGE_CASES = (
-    ("p = 0.5, training (not an edge)", 0.5, True),
-    ("p = 0, training", 0.0, True),
-    ("p = 1, training", 1.0, True),
-    ("p = -0.1", -0.1, True),
-    ("p = 1.5", 1.5, True),
-    ("evaluation mode, p = 0.5", 0.5, False),
+    EdgeCase("p = 0.5, training (not an edge)", 0.5, True, "each entry 0 or input / (1 − p)"),
+    EdgeCase("p = 0, training", 0.0, True, "input unchanged"),
+    EdgeCase("p = 1, training", 1.0, True, "all zeros"),
+    EdgeCase("p = -0.1", -0.1, True, "raises ValueError"),
+    EdgeCase("p = 1.5", 1.5, True, "raises ValueError"),
+    EdgeCase("evaluation mode, p = 0.5", 0.5, False, "input unchanged"),
 )
 
-_INPUT = np.arange(1.0, 9.0)  # nonzero entries, so a zero in the output means "dropped"
+
+@dataclass(frozen=True)
+class EdgeTable:
+    """The table of dropout's behaviour at the edges, as :func:`edge_semantics` builds it.
+
+    Attributes
+    ----------
+    headers : tuple of str
+        ``("case", "dropout_lib, inverted", "dropout_lib, standard", PYTORCH)``.
+    rows : tuple of tuple of str
+        One row per entry of :data:`EDGE_CASES`, as long as ``headers``.
+    messages : dict of str to str
+        The message of each error, keyed by ``"<case>, <column>"``: raised by the
+        call for the library's columns, :data:`PYTORCH_P_ERROR` for PyTorch's.
+    """
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    messages: dict[str, str] = field(default_factory=dict)
+
+    def column(self, name) -> dict[str, str]:
+        """The cells of column ``name``, keyed by the case's label."""
+        if name not in self.headers[1:]:
+            raise ValueError(f"name must be one of {self.headers[1:]}, but got name={name!r}")
+        index = self.headers.index(name)
+        return {row[0]: row[index] for row in self.rows}
 
 
 def describe_output(x, out, p) -> str:
@@ -60,34 +139,21 @@ def describe_output(x, out, p) -> str:
     return "something else"
 
 
-def _outcome(call, p) -> tuple[str, str]:
-    """Run ``call()``; return its description and the error message (or "")."""
+def _outcome(p, function, *args, **kwargs) -> tuple[str, str]:
+    """Run ``function(*args, **kwargs)``; return its description and the error message (or "")."""
     try:
-        out = call()
-    except Exception as err:  # the table reports any error the framework raises
+        out = function(*args, **kwargs)
+    except Exception as err:  # the table reports any error the call raises
         return f"raises {type(err).__name__}", str(err)
-    return describe_output(_INPUT, out, p), ""
+    return describe_output(EDGE_INPUT, out, p), ""
 
 
-def _torch_call(torch, p, training):
-    def call():
-        x = torch.from_numpy(_INPUT.copy())
-        generator_state = torch.random.get_rng_state()
-        try:
-            torch.manual_seed(0)
-            return torch.nn.functional.dropout(x, p=p, training=training).numpy()
-        finally:
-            torch.random.set_rng_state(generator_state)
-
-    return call
-
-
-def edge_semantics(*, seed=0):
+def edge_semantics(*, seed=0) -> EdgeTable:
     """The table of dropout's behaviour at the edges.
 
-    Columns: this library's inverted dropout (the default), its standard
-    dropout, and ``torch.nn.functional.dropout`` if torch can be imported
-    ("not installed" otherwise). Keras is not run here.
+    Columns: this library's inverted dropout (the default) and its standard
+    dropout, each run on :data:`EDGE_INPUT`, then PyTorch's documented behaviour
+    (:attr:`EdgeCase.pytorch`). PyTorch is not imported. Keras is not covered.
 
     Parameters
     ----------
@@ -96,39 +162,27 @@ def edge_semantics(*, seed=0):
 
     Returns
     -------
-    headers : list of str
-    rows : list of list of str
-        One row per entry of :data:`EDGE_CASES`.
-    messages : dict of str to str
-        The error message of each call that raised, keyed by "label, column".
+    EdgeTable
     """
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    columns = {
-        "dropout_lib, inverted": lambda p, training: (
-            lambda: dropout(_INPUT, p, training=training, inverted=True, rng=seed)
-        ),
-        "dropout_lib, standard": lambda p, training: (
-            lambda: dropout(_INPUT, p, training=training, inverted=False, rng=seed)
-        ),
-    }
-    headers = ["case", *columns, "PyTorch"]
+    columns = {"dropout_lib, inverted": True, "dropout_lib, standard": False}
     rows, messages = [], {}
-    for label, p, training in EDGE_CASES:
-        row = [label]
-        for column, make_call in columns.items():
-            text, message = _outcome(make_call(p, training), p)
+    for case in EDGE_CASES:
+        row = [case.label]
+        for column, inverted in columns.items():
+            text, message = _outcome(
+                case.p,
+                dropout,
+                EDGE_INPUT,
+                case.p,
+                training=case.training,
+                inverted=inverted,
+                rng=seed,
+            )
             row.append(text)
             if message:
-                messages[f"{label}, {column}"] = message
-        if torch is None:
-            row.append("not installed")
-        else:
-            text, message = _outcome(_torch_call(torch, p, training), p)
-            row.append(text)
-            if message:
-                messages[f"{label}, PyTorch"] = message
-        rows.append(row)
-    return headers, rows, messages
+                messages[f"{case.label}, {column}"] = message
+        row.append(case.pytorch)
+        if case.pytorch.startswith("raises"):
+            messages[f"{case.label}, {PYTORCH}"] = PYTORCH_P_ERROR.format(p=case.p)
+        rows.append(tuple(row))
+    return EdgeTable(("case", *columns, PYTORCH), tuple(rows), messages)

@@ -1,4 +1,9 @@
-"""Chapter 4's table of dropout at the edges, against PyTorch's documented semantics."""
+"""Chapter 4's table of dropout at the edges: the library's columns follow PyTorch's
+rules, and PyTorch itself (when installed) does what the table's PyTorch column says.
+
+The chapter never runs PyTorch, so its stored outputs do not depend on whether it is
+installed; every comparison that runs PyTorch lives here and skips without it.
+"""
 
 import sys
 
@@ -6,11 +11,9 @@ import numpy as np
 import pytest
 
 from dropout_lib import frameworks
+from dropout_lib.frameworks import EDGE_CASES, EDGE_INPUT, PYTORCH
 
-
-def table(**kwargs):
-    headers, rows, messages = frameworks.edge_semantics(**kwargs)
-    return headers, {row[0]: dict(zip(headers[1:], row[1:])) for row in rows}, messages
+LIB_COLUMNS = ("dropout_lib, inverted", "dropout_lib, standard")
 
 
 def test_describe_output():
@@ -23,38 +26,86 @@ def test_describe_output():
     assert frameworks.describe_output(x, -x, 0.5) == "something else"
 
 
+def test_table_shape_and_lookup():
+    table = frameworks.edge_semantics()
+    assert table.headers == ("case", *LIB_COLUMNS, PYTORCH)
+    assert [row[0] for row in table.rows] == [case.label for case in EDGE_CASES]
+    assert all(len(row) == len(table.headers) for row in table.rows)
+    assert table.column(PYTORCH) == {case.label: case.pytorch for case in EDGE_CASES}
+    with pytest.raises(ValueError, match="name"):
+        table.column("case")
+
+
 def test_library_columns_follow_the_pytorch_rules():
-    # The rules from PyTorch's source (REFERENCES.md): identity at p = 0 and in eval,
-    # zeros at p = 1, ValueError outside [0, 1].
-    headers, rows, messages = table()
-    assert headers[:3] == ["case", "dropout_lib, inverted", "dropout_lib, standard"]
-    for column in ("dropout_lib, inverted", "dropout_lib, standard"):
-        assert rows["p = 0, training"][column] == "input unchanged"
-        assert rows["p = 1, training"][column] == "all zeros"
-        assert rows["p = -0.1"][column] == "raises ValueError"
-        assert rows["p = 1.5"][column] == "raises ValueError"
-        assert "between 0 and 1" in messages[f"p = 1.5, {column}"]
-    assert rows["evaluation mode, p = 0.5"]["dropout_lib, inverted"] == "input unchanged"
-    assert rows["evaluation mode, p = 0.5"]["dropout_lib, standard"] == "input × (1 − p)"
-    assert rows["p = 0.5, training (not an edge)"]["dropout_lib, standard"] == (
-        "each entry 0 or input"
-    )
+    # PyTorch's rules: identity at p = 0 and in evaluation, zeros at p = 1,
+    # ValueError outside [0, 1], inverted scaling in training.
+    table = frameworks.edge_semantics()
+    inverted, standard = (table.column(name) for name in LIB_COLUMNS)
+    for column in (inverted, standard):
+        assert column["p = 0, training"] == "input unchanged"
+        assert column["p = 1, training"] == "all zeros"
+        assert column["p = -0.1"] == column["p = 1.5"] == "raises ValueError"
+    for name in LIB_COLUMNS:
+        assert "between 0 and 1" in table.messages[f"p = 1.5, {name}"]
+    assert inverted["evaluation mode, p = 0.5"] == "input unchanged"
+    assert standard["evaluation mode, p = 0.5"] == "input × (1 − p)"
+    assert standard["p = 0.5, training (not an edge)"] == "each entry 0 or input"
+    # This library's inverted dropout is PyTorch's, edge for edge.
+    assert inverted == table.column(PYTORCH)
 
 
-def test_pytorch_column_agrees_with_inverted_and_restores_its_rng():
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(123)
-    expected_next = torch.rand(3)
-    torch.manual_seed(123)
-    _, rows, messages = table()
-    assert torch.equal(torch.rand(3), expected_next)
-    for row in rows.values():
-        assert row["PyTorch"] == row["dropout_lib, inverted"]
-    assert "dropout probability has to be between 0 and 1" in messages["p = -0.1, PyTorch"]
-
-
-def test_missing_torch_says_not_installed(monkeypatch):
+def test_table_is_built_without_torch(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
-    headers, rows, _ = table()
-    assert headers[-1] == "PyTorch"
-    assert {row["PyTorch"] for row in rows.values()} == {"not installed"}
+    table = frameworks.edge_semantics()
+    assert table.column(PYTORCH)["p = 1, training"] == "all zeros"
+    assert table.messages[f"p = -0.1, {PYTORCH}"] == frameworks.PYTORCH_P_ERROR.format(p=-0.1)
+
+
+def test_table_is_deterministic_and_leaves_its_input_alone():
+    before = EDGE_INPUT.copy()
+    assert frameworks.edge_semantics(seed=3) == frameworks.edge_semantics(seed=3)
+    np.testing.assert_array_equal(EDGE_INPUT, before)
+
+
+# PyTorch itself -----------------------------------------------------------------
+
+
+def _torch_outcome(torch, case):
+    """Run torch.nn.functional.dropout on the case; describe the result, or the error."""
+    x = torch.from_numpy(EDGE_INPUT.copy())
+    try:
+        out = torch.nn.functional.dropout(x, p=case.p, training=case.training)
+    except Exception as err:
+        return f"raises {type(err).__name__}", str(err)
+    return frameworks.describe_output(EDGE_INPUT, out.numpy(), case.p), ""
+
+
+@pytest.mark.parametrize("case", EDGE_CASES, ids=[case.label for case in EDGE_CASES])
+def test_pytorch_does_what_the_documented_column_says(case):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    text, message = _torch_outcome(torch, case)
+    assert text == case.pytorch
+    if case.pytorch.startswith("raises"):
+        assert message == frameworks.PYTORCH_P_ERROR.format(p=case.p)
+
+
+@pytest.mark.parametrize("case", EDGE_CASES, ids=[case.label for case in EDGE_CASES])
+def test_pytorch_module_agrees_with_the_functional_form(case):
+    torch = pytest.importorskip("torch")
+    if case.pytorch.startswith("raises"):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            torch.nn.Dropout(case.p)
+        return
+    module = torch.nn.Dropout(case.p).train(case.training)
+    torch.manual_seed(0)
+    out = module(torch.from_numpy(EDGE_INPUT.copy())).numpy()
+    assert frameworks.describe_output(EDGE_INPUT, out, case.p) == case.pytorch
+
+
+def test_pytorch_agrees_with_inverted_dropout_on_every_row():
+    torch = pytest.importorskip("torch")
+    inverted = frameworks.edge_semantics().column("dropout_lib, inverted")
+    for case in EDGE_CASES:
+        torch.manual_seed(0)
+        assert _torch_outcome(torch, case)[0] == inverted[case.label]
