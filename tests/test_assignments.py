@@ -383,6 +383,9 @@ def test_cell_time_limit_plugin_inserts_a_timer_cell():
     assert len(out.cells) == 2 and out.cells[1].source == "x = 1"
     assert "setitimer" in out.cells[0].source and "7.0" in out.cells[0].source
     compile(out.cells[0].source, "<timer>", "exec")
-    for bad in (0, -1, "10", True):
+    for bad in (0, -1, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="seconds"):
+            time_limit_source(bad)
+    for bad in ("10", True, None):
+        with pytest.raises(TypeError, match="seconds"):
             time_limit_source(bad)
