@@ -1,4 +1,4 @@
-"""Figures of chapters 8-10 and the nonlinear-unit explorer (issue 8)."""
+"""Figures of chapters 8-10 and the nonlinear-unit explorer of chapter 8."""
 
 import re
 
@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from dropout_lib import family as fam
 from dropout_lib import mc_dropout as mc
 from dropout_lib import nonlinear as nl
+from dropout_lib import palette
 from dropout_lib import plots_beyond as pb
 
 
@@ -26,7 +27,6 @@ def _check(fig, *, legend=True):
 def test_chapter_8_figures():
     ens = nl.sigmoid_ensemble([1.0, -2.0, 0.5], [1.0, 0.5, 2.0], 0.3)
     _check(pb.plot_sigmoid_ensemble(ens))
-    _check(pb.plot_three_outputs(ens), legend=False)
     rng = np.random.default_rng(0)
     _check(pb.plot_nwgm_gaps(rng.uniform(size=20), rng.uniform(size=20) / 10, rng.uniform(size=20)))
     gaps = nl.LayerGaps(np.array([0.0, 0.1]), np.array([0.0, 0.1]), np.array([1.0, 1.0]))
@@ -55,9 +55,23 @@ def test_chapter_10_figures():
     _check(pb.plot_feature_maps([maps, maps * 0], ["original", "dropped"]), legend=False)
 
 
+def test_figures_use_the_palette_for_every_series():
+    # Four series (chapter 10 compares four noises) get four different palette colours.
+    from matplotlib.colors import to_hex
+
+    curves = {f"s{i}": (np.zeros(3), np.ones(3)) for i in range(4)}
+    fig = pb.plot_selu_depth(np.arange(1, 4), curves)
+    colours = [to_hex(line.get_color()) for line in fig.axes[0].lines if line.get_label()[0] == "s"]
+    assert colours == [to_hex(colour) for colour, _, _ in palette.SERIES]
+    ens = nl.sigmoid_ensemble([1.0, -2.0], [1.0, 0.5], 0.3)
+    ax = pb.plot_sigmoid_ensemble(ens).axes[0]
+    assert to_hex(ax.lines[1].get_color()) == to_hex(palette.EMPHASIS)
+
+
 def test_nonlinear_explorer_live_and_fallback():
     pytest.importorskip("ipywidgets")
     from dropout_lib import widgets
+    from dropout_lib.widgets import nonlinear as explorer_module
 
     explorer = widgets.nonlinear_explorer(p=0.5, scale=1.5)
     first = explorer.data.ensemble
@@ -76,7 +90,7 @@ def test_nonlinear_explorer_live_and_fallback():
     assert html.startswith('<div class="dlib-fallback"')
     assert len(re.findall(r'<input type="range"', html)) == 2
     frames = re.findall(r'<img class="dlib-fallback-frame"[^>]*>', html)
-    assert len(frames) == len(widgets.NONLINEAR_PS) * len(widgets.NONLINEAR_SCALES)
+    assert len(frames) == len(explorer_module.NONLINEAR_PS) * len(explorer_module.NONLINEAR_SCALES)
     assert sum(" hidden" not in frame for frame in frames) == 1
     assert not re.search(r"https?:|url\(|<link", html, re.IGNORECASE)
 
@@ -88,3 +102,8 @@ def test_nonlinear_unit_data_checks_its_arguments():
         widgets.nonlinear_unit_data(1.5, 1.0)
     with pytest.raises(TypeError, match="scale"):
         widgets.nonlinear_unit_data(0.5, "big")
+    with pytest.raises(TypeError, match="scale"):
+        widgets.nonlinear_unit_data(0.5, True)
+    with pytest.raises(ValueError, match="scale"):
+        widgets.nonlinear_unit_data(0.5, float("inf"))
+    assert widgets.nonlinear_unit_data(0.5, np.float32(2.0)).scale == 2.0

@@ -1,4 +1,4 @@
-"""The explorers of chapter 5, driven as a reader drives them: by setting a control's value.
+"""The explorers of chapters 5 and 8, driven as a reader drives them: by setting a control's value.
 
 Every statistical check uses a fixed seed and a tolerance of a few standard
 errors, computed from the binomial or sample-moment formulas (said at each
@@ -19,8 +19,11 @@ pytest.importorskip("ipywidgets")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import dropout_lib as dl  # noqa: E402
-from dropout_lib import plots, widgets  # noqa: E402
+from dropout_lib import widgets  # noqa: E402
 from dropout_lib.masks import enumerate_masks  # noqa: E402
+from dropout_lib.widgets import activations, fallback, scene  # noqa: E402
+from dropout_lib.widgets import ensemble as ensemble_module  # noqa: E402
+from dropout_lib.widgets import mask_states as mask_state_module  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +78,7 @@ def test_next_layer_moments_match_the_formulas(activation, p, mode):
     activation.controls["mode"].value = mode
     activation.controls["p"].value = p
     data = activation.data
-    layer = widgets.trained_hidden_layer(data.width, data.seed)
+    layer = activations.trained_hidden_layer(data.width, data.seed)
     h = layer.activations[data.example]
     w = layer.next_weights[:, data.unit]
     b = layer.next_bias[data.unit]
@@ -140,9 +143,9 @@ def test_histograms_account_for_every_activation(activation):
 
 def test_inverted_axis_holds_the_stretch():
     for p in np.linspace(0, widgets.P_MAX, 39):
-        stretch = widgets.axis_stretch(p, "inverted")
+        stretch = activations.axis_stretch(p, "inverted")
         assert stretch * (1 - p) >= 1 - 1e-9
-    assert widgets.axis_stretch(0.9, "standard") == widgets.axis_stretch(0.0, "standard")
+    assert activations.axis_stretch(0.9, "standard") == activations.axis_stretch(0.0, "standard")
 
 
 # --------------------------------------------------------------- mask states
@@ -228,36 +231,26 @@ def test_each_change_redraws_in_place(activation, mask_states, ensemble):
 
 
 @pytest.mark.parametrize(
-    "make, figure",
+    "make, module, name",
     [
-        (lambda: widgets.activation_data(0.7, "inverted", "training", 16), plots.activation_figure),
-        (lambda: widgets.mask_state_data(0.7, "inverted"), plots.mask_state_figure),
-        (lambda: widgets.ensemble_data(0.7, "3-4-2", 300), plots.ensemble_figure),
+        (
+            lambda: widgets.activation_data(0.7, "inverted", "training", 16),
+            activations,
+            "activation",
+        ),
+        (lambda: widgets.mask_state_data(0.7, "inverted"), mask_state_module, "mask_state"),
+        (lambda: widgets.ensemble_data(0.7, "3-4-2", 300), ensemble_module, "ensemble"),
     ],
 )
-def test_fast_redraw_looks_like_a_full_drawing(make, figure):
+def test_fast_redraw_looks_like_a_full_drawing(make, module, name):
     data = make()
-    key, frame, artists = {
-        plots.activation_figure: (
-            plots.activation_frame_key,
-            plots.activation_frame,
-            plots.activation_artists,
-        ),
-        plots.mask_state_figure: (
-            plots.mask_state_frame_key,
-            plots.mask_state_frame,
-            plots.mask_state_artists,
-        ),
-        plots.ensemble_figure: (
-            plots.ensemble_frame_key,
-            plots.ensemble_frame,
-            plots.ensemble_artists,
-        ),
-    }[figure]
-    scene = widgets.FigureScene(key, frame, artists, dpi=60)
-    scene.render_rgba(make())  # a first drawing, so the second one reuses the frame
-    _, fast = scene.render_rgba(data)
-    full = np.asarray(Image.open(io.BytesIO(widgets.figure_png(figure(data), dpi=60))))
+    key, frame, artists, figure = (
+        getattr(module, f"{name}_{part}") for part in ("frame_key", "frame", "artists", "figure")
+    )
+    drawer = scene.FigureScene(key, frame, artists, dpi=60)
+    drawer.render_rgba(make())  # a first drawing, so the second one reuses the frame
+    _, fast = drawer.render_rgba(data)
+    full = np.asarray(Image.open(io.BytesIO(scene.figure_png(figure(data), dpi=60))))
     fast = np.asarray(fast)[..., :3].astype(int)
     assert fast.shape == full.shape
     # Drawing order differs slightly (moving artists go on top of the spines),
@@ -321,10 +314,42 @@ def test_bad_controls_are_named():
         widgets.activation_data(0.5, "inverted", "testing")
     with pytest.raises(ValueError, match="width"):
         widgets.activation_data(0.5, width=0)
+    with pytest.raises(TypeError, match="width"):
+        widgets.activation_data(0.5, width=8.0)
     with pytest.raises(ValueError, match="p"):
         widgets.mask_state_data(1.5)
     with pytest.raises(ValueError, match="network"):
         widgets.ensemble_data(0.5, "9-9-9")
+    with pytest.raises(ValueError, match="steps"):
+        widgets.ensemble_data(0.5, steps=ensemble_module.N_SHOWN - 1)
+
+
+def test_inverted_mask_states_need_p_below_one():
+    # Inverted dropout divides by 1 - p, so p = 1 has no value; standard dropout has one.
+    with pytest.raises(ValueError, match="p must be below 1"):
+        widgets.mask_state_data(1.0, "inverted")
+    assert widgets.mask_state_data(1.0, "standard").expected == 0.0
+    with pytest.raises(ValueError, match="w"):
+        widgets.mask_state_data(0.5, w=(1.0, 2.0, 3.0))
+    with pytest.raises(TypeError, match="x"):
+        widgets.mask_state_data(0.5, x=("a", "b"))
+
+
+def test_package_exposes_the_explorers():
+    from dropout_lib import widgets as package
+
+    for name in ("activation", "mask_state", "ensemble", "nonlinear"):
+        assert callable(getattr(package, f"{name}_explorer"))
+    for name in ("activation_data", "mask_state_data", "ensemble_data", "nonlinear_unit_data"):
+        assert callable(getattr(package, name))
+    assert set(package.__all__) <= set(dir(package))
+    assert len(package.__all__) == len(set(package.__all__))
+    # Each explorer module lists what it defines, and the package re-exports the entry points.
+    for module in (activations, mask_state_module, ensemble_module, package.nonlinear):
+        assert set(module.__all__) <= set(dir(module))
+        for name in module.__all__:
+            if name.endswith("_explorer") or name.endswith("_data"):
+                assert getattr(package, name) is getattr(module, name)
 
 
 # --------------------------------------------------------------- static fallback
@@ -333,9 +358,9 @@ def test_bad_controls_are_named():
 @pytest.mark.parametrize(
     "make, n_frames, n_sliders",
     [
-        (lambda: widgets.activation_explorer(width=8), 2 * len(widgets.FALLBACK_PS), 2),
-        (widgets.mask_state_explorer, 2 * len(widgets.FALLBACK_PS), 2),
-        (widgets.ensemble_explorer, len(widgets.FALLBACK_PS), 1),
+        (lambda: widgets.activation_explorer(width=8), 2 * len(fallback.FALLBACK_PS), 2),
+        (widgets.mask_state_explorer, 2 * len(fallback.FALLBACK_PS), 2),
+        (widgets.ensemble_explorer, len(fallback.FALLBACK_PS), 1),
     ],
 )
 def test_fallback_html(make, n_frames, n_sliders):
