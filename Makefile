@@ -1,21 +1,31 @@
 # One entry point. Every target creates .venv and installs what is missing, so a
 # fresh clone needs nothing but Python 3.11 and make.
 #   make book         build the rendered book (warnings are errors)
-#   make test         lint, unit and property tests, nbval on every chapter, book build,
-#                     then the browser test of the built book in Chromium
+#   make check        quick check while working (well under a minute): ruff check,
+#                     ruff format --check and the tests not marked slow
+#   make test         everything: lint, all unit/property/classroom tests (slow ones
+#                     too), nbval on every chapter (the only run of the chapters), the
+#                     book build from the verified outputs, then the browser test
 #   make assets       fetch MathJax and axe-core with npm (the book works offline)
 #   make browser      only the browser test (after build-book)
 #   make bench        print the benchmark table
 #   make assignments  build the classroom kit (otter assign) into assignments/build/
 #   make notebooks    re-execute every chapter in place (after changing one)
 #   make lab          open the notebooks in JupyterLab
-# Set TORCH=0 to skip installing PyTorch, the optional reference implementation.
+#
+# PyTorch is an optional reference that only tests and benchmarks compare with; no
+# chapter runs it. TORCH=1 (the default) installs it for `unit`, `check`, `test`
+# and `bench`; TORCH=0 runs them without it (its tests skip). The choice is
+# remembered in .venv/.torch-0 or .venv/.torch-1, so switching is one command
+# either way: `make TORCH=0 test` removes PyTorch from an existing .venv (and never
+# installs it in a fresh one), a later `make test` installs it again.
 
 PYTHON ?= python3
 TORCH ?= 1
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
+TORCH_STAMP := $(VENV)/.torch-$(TORCH)
 BOOK_HTML := _build/html/index.html
 CHAPTERS := $(sort $(wildcard chapters/*.ipynb))
 # Browser assets from the npm registry (package-lock.json), copied where the book
@@ -30,20 +40,36 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all book test lint unit nbval build-book browser chromium assets bench assignments notebooks lab clean
+.PHONY: all book check test lint unit nbval build-book browser chromium assets bench assignments notebooks lab clean
+
+ifeq ($(filter $(TORCH),0 1),)
+$(error TORCH must be 0 or 1, but got TORCH=$(TORCH))
+endif
 
 all: book
 
-$(STAMP): requirements.txt requirements-lock.txt requirements-torch.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version' 
+# Everything but PyTorch, at the lock's versions (requirements.txt's lower bounds,
+# which tests/test_packaging.py holds equal to the lock), and dropout_lib editable.
+$(STAMP): requirements.txt requirements-lock.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements-lock.txt -r requirements.txt -e .
-	@if [ "$(TORCH)" = 1 ]; then \
-		$(BIN)/python -m pip install --quiet -r requirements-torch.txt \
-		|| echo "PyTorch could not be installed: the tests that compare with it will be skipped."; \
-	fi
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (dropout book)" >/dev/null
+	@touch $@
+
+$(VENV)/.torch-1: $(STAMP) requirements-torch.txt
+	@rm -f $(VENV)/.torch-0
+	$(BIN)/python -m pip install --quiet -r requirements-torch.txt \
+		|| echo "PyTorch could not be installed: the tests that compare with it will be skipped."
+	@touch $@
+
+$(VENV)/.torch-0: $(STAMP)
+	@rm -f $(VENV)/.torch-1
+	@if $(BIN)/python -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("torch") is None)'; then \
+		echo "TORCH=0: removing PyTorch from $(VENV), so that the tests run without it (make TORCH=1 installs it again)"; \
+		$(BIN)/python -m pip uninstall --quiet --yes torch; \
+	fi
 	@touch $@
 
 # MathJax: the combined TeX/MathML-to-HTML component, its fonts, and the parts it
@@ -70,7 +96,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-unit: $(STAMP)
+# The quick loop: lint and every test not marked slow (no chapter, book or browser).
+check: lint $(TORCH_STAMP)
+	$(BIN)/python -m pytest tests --ignore=tests/browser -m "not slow" -q
+
+unit: $(TORCH_STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 nbval: $(STAMP)
@@ -92,7 +122,7 @@ browser: $(STAMP) $(ASSETS_STAMP) chromium build-book
 test: lint unit nbval build-book browser
 	@echo "make test: every check passed"
 
-bench: $(STAMP)
+bench: $(TORCH_STAMP)
 	$(BIN)/python tests/benchmark.py
 
 # The classroom kit. For each master notebook assignments/NN_name.ipynb, otter assign

@@ -35,7 +35,15 @@ PROJECT = PYPROJECT["project"]
 NAME = canonicalize_name(PROJECT["name"])
 EXTRAS = PROJECT["optional-dependencies"]
 
-#: The extras whose distributions each module may import; every other module is core.
+#: Every module of the package, by its dotted name inside it ("widgets" for a
+#: subpackage's __init__.py, "widgets.scene" for its modules).
+MODULES = {
+    ".".join(path.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__"): path
+    for path in sorted(PACKAGE.rglob("*.py"))
+}
+
+#: The extras whose distributions each module (or subpackage, with all its modules)
+#: may import; every other module is core.
 MODULE_EXTRAS = {
     "data": ["data"],
     "experiments": ["data", "symbolic"],  # digits, and one derivation in sympy
@@ -51,9 +59,7 @@ MODULE_EXTRAS = {
 #: (``progress=True``, off by default); tqdm comes with the widgets extra.
 PROGRESS_BARS = {"tqdm"}
 CORE_MODULES = sorted(
-    path.stem
-    for path in PACKAGE.glob("*.py")
-    if path.stem not in MODULE_EXTRAS and path.stem != "__init__"
+    name for name in MODULES if name.split(".")[0] not in MODULE_EXTRAS and name != "__init__"
 )
 
 
@@ -192,11 +198,11 @@ def _distributions_of(module_name) -> set[str]:
     return {canonicalize_name(dist) for dist in _packages_distributions().get(module_name, [])}
 
 
-@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.stem)
-def test_every_import_is_declared(path):
-    allowed = {"numpy"} | {
-        name for extra in MODULE_EXTRAS.get(path.stem, []) for name in extra_distributions(extra)
-    }
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_every_import_is_declared(module):
+    path = MODULES[module]
+    extras = MODULE_EXTRAS.get(module.split(".")[0], [])
+    allowed = {"numpy"} | {name for extra in extras for name in extra_distributions(extra)}
     stray = []
     for name, in_function, guarded in _imports(ast.parse(path.read_text())):
         if name in sys.stdlib_module_names or name == "dropout_lib" or guarded:
@@ -207,14 +213,13 @@ def test_every_import_is_declared(path):
         if not distributions & allowed:
             stray.append(f"{name} (from {sorted(distributions) or 'no installed distribution'})")
     assert not stray, (
-        f"dropout_lib/{path.name} imports {stray}, which its extras "
-        f"{MODULE_EXTRAS.get(path.stem, ['(core: numpy only)'])} do not declare"
+        f"{path.relative_to(ROOT)} imports {stray}, which its extras "
+        f"{extras or '(none: core, numpy only)'} do not declare"
     )
 
 
 def test_the_module_map_names_real_modules_and_extras():
-    modules = {path.stem for path in PACKAGE.glob("*.py")}
-    assert set(MODULE_EXTRAS) <= modules
+    assert set(MODULE_EXTRAS) <= {name.split(".")[0] for name in MODULES}
     assert {extra for extras in MODULE_EXTRAS.values() for extra in extras} <= set(EXTRAS)
     assert PROGRESS_BARS <= extra_distributions("widgets")
 
@@ -315,6 +320,17 @@ def test_symbolic_needs_only_sympy():
         """,
         allowed=("sympy", "mpmath"),
     )
+
+
+def test_the_build_packages_every_subpackage():
+    setuptools = pytest.importorskip("setuptools")
+    find = PYPROJECT["tool"]["setuptools"]["packages"]["find"]
+    found = set(setuptools.find_packages(where=str(ROOT), include=find["include"]))
+    expected = {
+        ".".join(("dropout_lib", *path.parent.relative_to(PACKAGE).parts))
+        for path in PACKAGE.rglob("__init__.py")
+    }
+    assert found == expected
 
 
 # --- the metadata a build writes ------------------------------------------------
