@@ -22,6 +22,7 @@ def curves():
     return ex.overfitting(p_input=None)
 
 
+@pytest.mark.slow
 def test_plain_network_overfits_and_dropout_lowers_test_error(curves):
     final_test = curves.final("test")
     final_train = curves.final("train")
@@ -39,6 +40,7 @@ def test_plain_network_overfits_and_dropout_lowers_test_error(curves):
     assert np.all(curves.train_error[1, :, 9] > curves.train_error[0, :, 9])
 
 
+@pytest.mark.slow
 def test_monte_carlo_comes_within_one_standard_deviation_by_k_50(curves):
     result = ex.monte_carlo_vs_weight_scaling(
         curves.models[1], curves.data, k_values=(1, 50), n_repeats=3
@@ -53,6 +55,7 @@ def test_monte_carlo_comes_within_one_standard_deviation_by_k_50(curves):
     assert single.mean() - fifty.mean() > single.std(ddof=1) + fifty.std(ddof=1)
 
 
+@pytest.mark.slow
 def test_mean_hidden_activation_is_lower_and_sparser_with_dropout(curves):
     result = ex.sparsity(curves)
     # Each seed's dropout network against its paired plain network. A mean
@@ -140,6 +143,7 @@ def test_dataset_size_uses_one_test_set_and_reports_the_gain():
     np.testing.assert_array_equal(result.gain, result.test_error[0] - result.test_error[1])
 
 
+@pytest.mark.slow
 def test_figures_have_titles_and_labels(curves):
     figures = [
         plots.plot_curves(curves),

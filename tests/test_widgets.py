@@ -269,6 +269,7 @@ def test_mimebundle_has_widget_and_fallback(mask_states):
 # --------------------------------------------------------------- edge values
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("p", [0.0, widgets.P_MAX])
 @pytest.mark.parametrize("width", [1, 64])
 def test_activation_edges_render(activation, p, width):
@@ -289,6 +290,7 @@ def test_activation_edges_render(activation, p, width):
     activation.controls["width"].value = 32
 
 
+@pytest.mark.slow
 def test_mask_state_and_ensemble_edges_render(mask_states, ensemble):
     for p in (0.0, widgets.P_MAX):
         for mode in widgets.MODES:
@@ -355,6 +357,7 @@ def test_package_exposes_the_explorers():
 # --------------------------------------------------------------- static fallback
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "make, n_frames, n_sliders",
     [
