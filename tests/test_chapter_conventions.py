@@ -1,4 +1,5 @@
-"""Conventions every chapter notebook keeps (DESIGN.md, the developers' guide)."""
+"""Conventions every chapter notebook keeps: structure, committed outputs, nbval tags,
+and no dependence on the optional PyTorch."""
 
 import re
 from pathlib import Path
@@ -45,3 +46,21 @@ def test_only_widget_and_timing_cells_skip_the_output_comparison(path):
     for cell in nb.cells:
         if "nbval-ignore-output" in cell.metadata.get("tags", []):
             assert IGNORABLE.search(cell.source), f"nbval-ignore-output on:\n{cell.source}"
+
+
+TORCH_USE = re.compile(
+    r"^\s*(import|from)\s+torch\b"
+    r"|importorskip\(\s*[\"']torch|find_spec\(\s*[\"']torch",
+    re.MULTILINE,
+)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapters_do_not_run_pytorch(path):
+    # PyTorch is optional (make TORCH=0): a chapter that ran it would store outputs
+    # that depend on whether it is installed, and nbval would fail on the other
+    # setup. Comparisons with PyTorch live in the tests instead.
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not TORCH_USE.search(cell.source), f"runs PyTorch:\n{cell.source}"

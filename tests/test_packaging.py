@@ -218,6 +218,14 @@ def test_every_import_is_declared(module):
     )
 
 
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_imports_torch(module):
+    # PyTorch is a reference for the tests only. Not even a guarded import: what a
+    # chapter shows must not depend on whether it is installed.
+    names = {name for name, _, _ in _imports(ast.parse(MODULES[module].read_text()))}
+    assert "torch" not in names
+
+
 def test_the_module_map_names_real_modules_and_extras():
     assert set(MODULE_EXTRAS) <= {name.split(".")[0] for name in MODULES}
     assert {extra for extras in MODULE_EXTRAS.values() for extra in extras} <= set(EXTRAS)
