@@ -7,11 +7,9 @@ dropping a unit, so each entry is ``True`` with probability ``1 - p``.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._checks import as_generator, check_p, check_shape
+from ._checks import as_generator, check_int, check_layer_sizes, check_p, check_shape
 
 __all__ = [
     "MAX_ENUMERATED_UNITS",
@@ -72,15 +70,8 @@ def enumerate_masks(n, p):
         ``probs[i] = (1 - p)**k * p**(n - k)`` where ``k`` is the number of kept
         units in row ``i``. They sum to one.
     """
-    if isinstance(n, bool) or not isinstance(n, (numbers.Integral, np.integer)):
-        raise TypeError(f"n must be a non-negative int, but got {n!r}")
-    if not 0 <= n <= MAX_ENUMERATED_UNITS:
-        raise ValueError(
-            f"n must be between 0 and {MAX_ENUMERATED_UNITS} (2**n masks are stored), "
-            f"but got n={n}; sample masks with sample_mask for larger layers"
-        )
+    n = _check_n_units(n, "n")
     p = check_p(p)
-    n = int(n)
     index = np.arange(2**n, dtype=np.uint32)
     masks = ((index[:, None] >> np.arange(n, dtype=np.uint32)) & 1).astype(bool)
     kept = masks.sum(axis=1)
@@ -107,7 +98,7 @@ def network_masks(layer_sizes, p, rng=None, *, drop_input=True):
     masks : list of ndarray of bool
         ``masks[l]`` has shape ``(layer_sizes[l],)``.
     """
-    sizes = _check_layer_sizes(layer_sizes)
+    sizes = check_layer_sizes(layer_sizes)
     p = check_p(p)
     rng = as_generator(rng)
     masks = []
@@ -118,20 +109,40 @@ def network_masks(layer_sizes, p, rng=None, *, drop_input=True):
 
 
 def count_subnetworks(layer_sizes, *, drop_input=True) -> int:
-    """Number of distinct subnetworks dropout can sample: ``2**(droppable units)``."""
-    sizes = _check_layer_sizes(layer_sizes)
+    """Number of distinct subnetworks dropout can sample: ``2**(droppable units)``.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Units per layer, input first and output last.
+    drop_input : bool
+        Whether input units can be dropped too. Output units never are.
+
+    Returns
+    -------
+    count : int
+        ``2**(sum of the hidden sizes, plus the input size if drop_input)``.
+    """
+    sizes = check_layer_sizes(layer_sizes)
     droppable = sum(sizes[1:-1]) + (sizes[0] if drop_input else 0)
     return 2**droppable
 
 
 def _check_layer_sizes(layer_sizes) -> tuple[int, ...]:
-    sizes = check_shape(layer_sizes, "layer_sizes")
-    if len(sizes) < 2 or min(sizes) < 1:
+    """Deprecated alias of :func:`dropout_lib._checks.check_layer_sizes`, kept for old imports."""
+    return check_layer_sizes(layer_sizes)
+
+
+def _check_n_units(n, name: str) -> int:
+    """``n`` as an int in [0, MAX_ENUMERATED_UNITS], with a hint when it is too large."""
+    n = check_int(n, name, minimum=0)
+    try:
+        return check_int(n, name, maximum=MAX_ENUMERATED_UNITS)
+    except ValueError as err:
         raise ValueError(
-            f"layer_sizes needs at least an input and an output layer, each with at least "
-            f"one unit, but got {layer_sizes!r}"
-        )
-    return sizes
+            f"{err}: 2**{name} masks would be stored; sample masks with sample_mask "
+            "for larger layers"
+        ) from None
 
 
 def distinct_subnetworks_visited(layer_sizes, p, steps, *, seed=0, drop_input=True) -> int:
@@ -145,9 +156,9 @@ def distinct_subnetworks_visited(layer_sizes, p, steps, *, seed=0, drop_input=Tr
     layer_sizes : sequence of int
     p : float in [0, 1]
         Drop probability.
-    steps : int
+    steps : int >= 1
         Number of training steps (one mask set each).
-    seed : int
+    seed : int or numpy.random.Generator
         Seed of the masks.
     drop_input : bool
         Whether input units can be dropped too.
@@ -156,11 +167,12 @@ def distinct_subnetworks_visited(layer_sizes, p, steps, *, seed=0, drop_input=Tr
     -------
     count : int
     """
-    sizes = _check_layer_sizes(layer_sizes)
+    sizes = check_layer_sizes(layer_sizes)
     p = check_p(p)
-    steps = _check_steps(steps)
+    steps = check_int(steps, "steps", minimum=1)
+    rng = as_generator(seed, "seed")
     n_units = sum(sizes[:-1]) if drop_input else sum(sizes[1:-1])
-    masks = sample_mask((steps, n_units), p, np.random.default_rng(seed))
+    masks = sample_mask((steps, n_units), p, rng)
     return int(np.unique(np.packbits(masks, axis=1), axis=0).shape[0])
 
 
@@ -172,24 +184,20 @@ def expected_distinct_subnetworks(n_units, p, steps) -> float:
 
     Parameters
     ----------
-    n_units : int, at most MAX_ENUMERATED_UNITS
+    n_units : int, 0 <= n_units <= MAX_ENUMERATED_UNITS
         Number of droppable units.
     p : float in [0, 1]
-    steps : int
+    steps : int >= 1
 
     Returns
     -------
     expected : float
     """
-    steps = _check_steps(steps)
+    n_units = _check_n_units(n_units, "n_units")
+    p = check_p(p)
+    steps = check_int(steps, "steps", minimum=1)
+    if p in (0.0, 1.0):  # a single mask has probability 1
+        return 1.0
     _, probs = enumerate_masks(n_units, p)
     # log1p/expm1 keep the tiny per-mask probabilities accurate.
-    return float(-np.expm1(steps * np.log1p(-probs)).sum()) if p not in (0.0, 1.0) else 1.0
-
-
-def _check_steps(steps) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, (numbers.Integral, np.integer)):
-        raise TypeError(f"steps must be a positive int, but got {steps!r}")
-    if steps < 1:
-        raise ValueError(f"steps must be at least 1, but got steps={steps}")
-    return int(steps)
+    return float(-np.expm1(steps * np.log1p(-probs)).sum())

@@ -56,8 +56,8 @@ def test_sample_mask_rejects_bad_shape(bad):
 def test_enumerate_two_units_matches_the_worked_case():
     masks, probs = enumerate_masks(2, 0.4)
     np.testing.assert_array_equal(masks, [[0, 0], [1, 0], [0, 1], [1, 1]])
-    # REFERENCES.md: with keep q = 0.6 the four states have q^2, qp, pq, p^2 reversed
-    # in this order: (0,0) p^2 = 0.16, (1,0) = (0,1) = 0.24, (1,1) q^2 = 0.36.
+    # With p = 0.4 (keep q = 0.6) the probabilities are p^2, qp, pq, q^2 in this order:
+    # (0,0) p^2 = 0.16, (1,0) = (0,1) = qp = 0.24, (1,1) q^2 = 0.36.
     np.testing.assert_allclose(probs, [0.16, 0.24, 0.24, 0.36])
 
 
@@ -87,10 +87,27 @@ def test_enumerate_masks_kept_counts_are_binomial():
         assert probs[kept == k].sum() == pytest.approx(math.comb(n, k) * 0.7**k * 0.3 ** (n - k))
 
 
-@pytest.mark.parametrize("bad", [-1, 25, 2.0, "3", True])
-def test_enumerate_masks_rejects_bad_n(bad):
-    with pytest.raises((TypeError, ValueError), match="n"):
+@pytest.mark.parametrize(
+    "bad,error",
+    [(-1, ValueError), (25, ValueError), (2.0, TypeError), ("3", TypeError), (True, TypeError)],
+)
+def test_enumerate_masks_rejects_bad_n(bad, error):
+    with pytest.raises(error, match=r"\bn\b"):
         enumerate_masks(bad, 0.5)
+
+
+def test_enumerate_masks_too_large_points_to_sampling():
+    with pytest.raises(ValueError, match="at most 24.*sample_mask"):
+        enumerate_masks(25, 0.5)
+    with pytest.raises(ValueError, match="n_units must be at most 24"):
+        from dropout_lib.masks import expected_distinct_subnetworks
+
+        expected_distinct_subnetworks(25, 0.5, 3)
+
+
+def test_enumerate_masks_accepts_numpy_int():
+    masks, probs = enumerate_masks(np.int64(3), np.float32(0.25))
+    assert masks.shape == (8, 3) and probs.sum() == pytest.approx(1.0)
 
 
 def test_network_masks_never_drop_outputs_and_count_subnetworks():
