@@ -45,9 +45,9 @@ def apply_mask(x, mask, p, *, inverted=True) -> np.ndarray:
     out : ndarray, same shape and floating dtype as ``x``
         A new array; ``x`` is not modified.
     """
-    x = as_real_array(x)
+    x = as_real_array(x, "x")
     p = check_p(p)
-    mask = check_mask(mask, x.shape)
+    mask = check_mask(mask, x.shape, of="x")
     if p == 1.0:
         return np.zeros_like(x)
     return np.where(mask, x * _scale(p, inverted, x.dtype), x.dtype.type(0))
@@ -77,7 +77,7 @@ def dropout(x, p, *, training=True, inverted=True, rng=None) -> np.ndarray:
         Always a new array. ``p = 0`` returns a copy of ``x``; ``p = 1`` returns
         zeros while training, in both modes, as PyTorch does.
     """
-    x = as_real_array(x)
+    x = as_real_array(x, "x")
     p = check_p(p)
     if not training:
         if inverted:
@@ -111,8 +111,11 @@ def dropout_backward(dout, mask, p, *, inverted=True) -> np.ndarray:
     Returns
     -------
     dx : ndarray, same shape and floating dtype as ``dout``
+        A new array; ``dout`` and ``mask`` are not modified.
     """
-    return apply_mask(as_real_array(dout, "dout"), mask, p, inverted=inverted)
+    dout = as_real_array(dout, "dout")
+    mask = check_mask(mask, dout.shape, of="dout")  # so a mismatch names dout, not x
+    return apply_mask(dout, mask, p, inverted=inverted)
 
 
 class Dropout:

@@ -150,3 +150,10 @@ def test_backward_properties(dout, p, seed):
     np.testing.assert_array_equal(mask, mask_before)
     assert grad.shape == dout.shape and grad.dtype == dout.dtype
     assert np.all(grad[~mask] == 0)
+
+
+def test_mask_mismatch_names_x_forward_and_dout_backward():
+    with pytest.raises(ValueError, match=r"mask has shape \(3,\), but x has shape \(2, 3\)"):
+        apply_mask(np.ones((2, 3)), np.ones(3, bool), 0.5)
+    with pytest.raises(ValueError, match=r"mask has shape \(3,\), but dout has shape \(2, 3\)"):
+        dropout_backward(np.ones((2, 3)), np.ones(3, bool), 0.5)
