@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_real_array, check_p
-from .masks import enumerate_masks
+from .masks import MAX_ENUMERATED_UNITS, enumerate_masks
 
 __all__ = ["exact_moments", "linear_unit_moments", "unit_values"]
 
@@ -36,8 +36,8 @@ def unit_values(w, x, p, *, inverted=False):
 
     Parameters
     ----------
-    w, x : array_like of shape (n,)
-        Weights and inputs.
+    w, x : array_like of float, shape (n,)
+        Weights and inputs, ``n`` at most ``MAX_ENUMERATED_UNITS``.
     p : float in [0, 1]
         Drop probability.
     inverted : bool
@@ -52,6 +52,11 @@ def unit_values(w, x, p, *, inverted=False):
     """
     terms = _terms(w, x)
     p = check_p(p)
+    if terms.shape[0] > MAX_ENUMERATED_UNITS:
+        raise ValueError(
+            f"w and x have {terms.shape[0]} entries, but at most {MAX_ENUMERATED_UNITS} can be "
+            "enumerated (2**n masks); use linear_unit_moments for the closed form"
+        )
     masks, probs = enumerate_masks(terms.shape[0], p)
     z = masks @ terms
     if inverted:
@@ -64,7 +69,7 @@ def exact_moments(w, x, p, *, inverted=False):
 
     Parameters
     ----------
-    w, x : array_like of shape (n,)
+    w, x : array_like of float, shape (n,)
         Weights and inputs, ``n`` at most ``MAX_ENUMERATED_UNITS``.
     p : float in [0, 1]
         Drop probability.
@@ -93,6 +98,10 @@ def linear_unit_moments(w, x, p, *, inverted=False):
     variance by ``q**2``. At ``p = 1`` inverted dropout outputs 0, so both are 0.
 
     Parameters are as for :func:`exact_moments`, with no limit on ``n``.
+
+    Returns
+    -------
+    mean, var : float
     """
     terms = _terms(w, x)
     p = check_p(p)

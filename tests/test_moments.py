@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from dropout_lib import exact_moments, linear_unit_moments, unit_values
 
 
-def test_worked_case_from_the_references():
-    # REFERENCES.md: w = (2, -1), x = (1.5, 1), keep q = 0.6 (so p = 0.4).
+def test_worked_case():
+    # w = (2, -1), x = (1.5, 1), keep q = 0.6 (p = 0.4): the four states give z = 0, 3, -1, 2,
+    # so E = q (3 - 1) = 1.2 and Var = q p (3^2 + 1^2) = 2.4; inverted, E = 2 and Var = 2.4 / q^2.
     _, probs, z = unit_values([2, -1], [1.5, 1], 0.4)
     np.testing.assert_allclose(z, [0, 3, -1, 2])
     np.testing.assert_allclose(probs, [0.16, 0.24, 0.24, 0.36])
@@ -52,3 +53,9 @@ def test_inputs_are_not_modified():
 def test_p_one_inverted_is_zero_like_pytorch():
     assert exact_moments([1.0, 2.0], [1.0, 1.0], 1.0, inverted=True) == (0.0, 0.0)
     assert linear_unit_moments([1.0, 2.0], [1.0, 1.0], 1.0, inverted=True) == (0.0, 0.0)
+
+
+def test_too_many_inputs_to_enumerate_names_w_and_x():
+    with pytest.raises(ValueError, match="w and x have 25 entries.*linear_unit_moments"):
+        exact_moments(np.ones(25), np.ones(25), 0.5)
+    assert linear_unit_moments(np.ones(25), np.ones(25), 0.5) == pytest.approx((12.5, 6.25))
