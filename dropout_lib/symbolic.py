@@ -7,12 +7,12 @@ sympy symbol for the drop probability.
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import sympy as sp
 
-from .masks import MAX_ENUMERATED_UNITS, enumerate_masks
+from ._checks import check_int
+from .masks import enumerate_masks
 
 __all__ = [
     "p",
@@ -30,27 +30,31 @@ __all__ = [
     "steps_latex",
     "mask_state_latex_rows",
     "confirm_moments",
+    "MAX_SYMBOLIC_UNITS",
 ]
 
 #: The drop probability as a sympy symbol, in [0, 1].
 p = sp.Symbol("p", nonnegative=True)
 
-_SYMBOLIC_LIMIT = 10  # 2**10 states already make sympy slow; the book needs n <= 6.
-
-
-def _check_n(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"n must be a positive int, but got {n!r}")
-    if not 1 <= n <= min(_SYMBOLIC_LIMIT, MAX_ENUMERATED_UNITS):
-        raise ValueError(
-            f"n must be between 1 and {_SYMBOLIC_LIMIT} for symbolic enumeration, but got n={n}"
-        )
-    return int(n)
+#: Largest number of inputs that the symbolic functions accept: 2**10 mask
+#: states already make sympy slow, and the book needs n <= 6.
+MAX_SYMBOLIC_UNITS = 10
 
 
 def weights_and_inputs(n):
-    """Return the symbols ``(w1..wn)`` and ``(x1..xn)`` as two tuples."""
-    n = _check_n(n)
+    """The real sympy symbols of the unit's weights and inputs.
+
+    Parameters
+    ----------
+    n : int, 1 <= n <= MAX_SYMBOLIC_UNITS
+        Number of inputs.
+
+    Returns
+    -------
+    w, x : tuple of sympy.Symbol, each of length n
+        ``(w1, ..., wn)`` and ``(x1, ..., xn)``.
+    """
+    n = check_int(n, "n", minimum=1, maximum=MAX_SYMBOLIC_UNITS)
     w = sp.symbols(f"w1:{n + 1}", real=True)
     x = sp.symbols(f"x1:{n + 1}", real=True)
     return w, x
@@ -65,20 +69,20 @@ def mask_states(n=2, *, inverted=False):
 
     Parameters
     ----------
-    n : int, 1 <= n <= 10
+    n : int, 1 <= n <= MAX_SYMBOLIC_UNITS
         Number of inputs.
     inverted : bool
         Divide ``z`` by the keep probability ``1 - p``.
 
     Returns
     -------
-    rows : list of (mask, probability, contribution)
+    rows : list of (mask, probability, contribution), ``2**n`` of them
         ``mask`` is a tuple of 0/1 ints (1 = kept), ordered as in
         :func:`dropout_lib.enumerate_masks`; ``probability`` is a product of
         ``(1 - p)`` and ``p`` factors; ``contribution`` is the value of ``z``
         in that state.
     """
-    n = _check_n(n)
+    n = check_int(n, "n", minimum=1, maximum=MAX_SYMBOLIC_UNITS)
     w, x = weights_and_inputs(n)
     masks, _ = enumerate_masks(n, 0.5)  # only the 0/1 patterns are used here
     rows = []
@@ -93,32 +97,97 @@ def mask_states(n=2, *, inverted=False):
 
 
 def expected_value(n, inverted=False):
-    """``E[z]``, summed over all ``2**n`` mask states and simplified."""
+    """``E[z]``, summed over all ``2**n`` mask states and simplified.
+
+    Parameters
+    ----------
+    n : int, 1 <= n <= MAX_SYMBOLIC_UNITS
+        Number of inputs.
+    inverted : bool
+        Divide ``z`` by the keep probability ``1 - p``.
+
+    Returns
+    -------
+    expr : sympy.Expr
+        In the symbols ``p``, ``w1..wn`` and ``x1..xn``.
+    """
     total = sp.Add(*[prob * z for _, prob, z in mask_states(n, inverted=inverted)])
     return sp.factor(sp.expand(total))
 
 
 def second_moment(n, inverted=False):
-    """``E[z**2]``, summed over all ``2**n`` mask states and simplified."""
+    """``E[z**2]``, summed over all ``2**n`` mask states and simplified.
+
+    Parameters
+    ----------
+    n : int, 1 <= n <= MAX_SYMBOLIC_UNITS
+        Number of inputs.
+    inverted : bool
+        Divide ``z`` by the keep probability ``1 - p``.
+
+    Returns
+    -------
+    expr : sympy.Expr
+        In the symbols ``p``, ``w1..wn`` and ``x1..xn``.
+    """
     total = sp.Add(*[prob * z**2 for _, prob, z in mask_states(n, inverted=inverted)])
     return sp.factor(sp.expand(total))
 
 
 def variance(n, inverted=False):
-    """``Var[z] = E[z**2] - E[z]**2``, from the mask states, simplified."""
+    """``Var[z] = E[z**2] - E[z]**2``, from the mask states, simplified.
+
+    Parameters
+    ----------
+    n : int, 1 <= n <= MAX_SYMBOLIC_UNITS
+        Number of inputs.
+    inverted : bool
+        Divide ``z`` by the keep probability ``1 - p``.
+
+    Returns
+    -------
+    expr : sympy.Expr
+        In the symbols ``p``, ``w1..wn`` and ``x1..xn``.
+    """
     mean = expected_value(n, inverted=inverted)
     return sp.factor(sp.expand(second_moment(n, inverted=inverted) - mean**2))
 
 
 def closed_form_mean(n, inverted=False):
-    """The textbook result ``(1 - p) * sum(w_i x_i)`` (``sum(w_i x_i)`` if inverted)."""
+    """The textbook result ``(1 - p) * sum(w_i x_i)`` (``sum(w_i x_i)`` if inverted).
+
+    Parameters
+    ----------
+    n : int, 1 <= n <= MAX_SYMBOLIC_UNITS
+        Number of inputs.
+    inverted : bool
+        Divide ``z`` by the keep probability ``1 - p``.
+
+    Returns
+    -------
+    expr : sympy.Expr
+        In the symbols ``p``, ``w1..wn`` and ``x1..xn``.
+    """
     w, x = weights_and_inputs(n)
     total = sp.Add(*[wi * xi for wi, xi in zip(w, x)])
     return total if inverted else (1 - p) * total
 
 
 def closed_form_variance(n, inverted=False):
-    """The textbook ``p (1 - p) sum((w_i x_i)**2)``, divided by ``(1 - p)**2`` if inverted."""
+    """The textbook ``p (1 - p) sum((w_i x_i)**2)``, divided by ``(1 - p)**2`` if inverted.
+
+    Parameters
+    ----------
+    n : int, 1 <= n <= MAX_SYMBOLIC_UNITS
+        Number of inputs.
+    inverted : bool
+        Divide ``z`` by the keep probability ``1 - p``.
+
+    Returns
+    -------
+    expr : sympy.Expr
+        In the symbols ``p``, ``w1..wn`` and ``x1..xn``.
+    """
     w, x = weights_and_inputs(n)
     total = sp.Add(*[(wi * xi) ** 2 for wi, xi in zip(w, x)])
     return p / (1 - p) * total if inverted else p * (1 - p) * total
@@ -247,6 +316,13 @@ def check_steps(steps):
     checks : list of bool, one per consecutive pair (``len(steps) - 1`` entries)
         ``checks[i]`` is ``sp.simplify(steps[i + 1] - steps[i]) == 0``.
     """
+    try:
+        steps = list(steps)
+    except TypeError:
+        raise TypeError(
+            f"steps must be a sequence of Step or sympy expressions, but got {steps!r} "
+            f"of type {type(steps).__name__}"
+        ) from None
     exprs = [s.expr if isinstance(s, Step) else sp.sympify(s) for s in steps]
     if len(exprs) < 2:
         raise ValueError(f"steps needs at least two expressions to compare, but got {len(exprs)}")
@@ -291,6 +367,7 @@ def steps_latex(steps, lhs=r"\mathbb{E}[z]", *, reasons=False, max_chars=150) ->
     latex : str
         Ready to wrap in ``$$ ... $$``.
     """
+    max_chars = check_int(max_chars, "max_chars", minimum=1)
     lines = []
     for index, step in enumerate(steps):
         left = lhs if index == 0 else ""
@@ -305,6 +382,11 @@ def steps_latex(steps, lhs=r"\mathbb{E}[z]", *, reasons=False, max_chars=150) ->
 
 def mask_state_latex_rows(n=2, *, inverted=False):
     """Rows of the mask-state table, every cell as inline LaTeX.
+
+    Parameters
+    ----------
+    n, inverted
+        As for :func:`mask_states`.
 
     Returns
     -------
@@ -324,13 +406,21 @@ def mask_state_latex_rows(n=2, *, inverted=False):
 def confirm_moments(n_max=6, *, inverted=False):
     """Check the closed-form mean and variance against full enumeration for n = 1..n_max.
 
+    Parameters
+    ----------
+    n_max : int, 1 <= n_max <= MAX_SYMBOLIC_UNITS
+        Largest number of inputs checked.
+    inverted : bool
+        Check the moments of inverted dropout.
+
     Returns
     -------
     rows : list of (n, number_of_states, mean_matches, variance_matches)
         The two booleans are ``sp.simplify(enumerated - closed_form) == 0``.
     """
     rows = []
-    for n in range(1, _check_n(n_max) + 1):
+    n_max = check_int(n_max, "n_max", minimum=1, maximum=MAX_SYMBOLIC_UNITS)
+    for n in range(1, n_max + 1):
         mean_ok = sp.simplify(expected_value(n, inverted) - closed_form_mean(n, inverted)) == 0
         var_ok = sp.simplify(variance(n, inverted) - closed_form_variance(n, inverted)) == 0
         rows.append((n, 2**n, bool(mean_ok), bool(var_ok)))

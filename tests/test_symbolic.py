@@ -52,7 +52,19 @@ def test_symbolic_agrees_with_numeric_enumeration():
     assert float(symbolic.variance(n).subs(values)) == pytest.approx(numeric[1])
 
 
-@pytest.mark.parametrize("bad", [0, 11, 2.0, "2"])
-def test_bad_n(bad):
-    with pytest.raises((TypeError, ValueError), match="n"):
+@pytest.mark.parametrize(
+    "bad,error",
+    [(0, ValueError), (11, ValueError), (2.0, TypeError), ("2", TypeError), (True, TypeError)],
+)
+def test_bad_n(bad, error):
+    with pytest.raises(error, match=r"\bn\b"):
         symbolic.mask_states(bad)
+    with pytest.raises(error, match=r"\bn\b"):
+        symbolic.closed_form_mean(bad)
+
+
+def test_numpy_int_n_is_accepted():
+    assert symbolic.mask_states(np.int64(2)) == symbolic.mask_states(2)
+    assert [r[0] for r in symbolic.confirm_moments(np.int64(2))] == [1, 2]
+    with pytest.raises(ValueError, match="n_max"):
+        symbolic.confirm_moments(0)
