@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_generator, as_real_array, check_p
+from ._checks import as_generator, as_real_array, check_int, check_mask, check_p
 from .layers import Dropout, apply_mask, dropout
-from .masks import enumerate_masks
+from .masks import MAX_ENUMERATED_UNITS, enumerate_masks
 
 __all__ = [
     "TwoLayerNet",
@@ -68,7 +68,7 @@ def make_network(n_in=3, n_hidden=8, n_out=1, *, seed=0) -> TwoLayerNet:
 
     Parameters
     ----------
-    n_in, n_hidden, n_out : int
+    n_in, n_hidden, n_out : int >= 1
         Layer sizes.
     seed : int or numpy.random.Generator
         The same seed always gives the same weights.
@@ -76,10 +76,11 @@ def make_network(n_in=3, n_hidden=8, n_out=1, *, seed=0) -> TwoLayerNet:
     Returns
     -------
     net : TwoLayerNet
+        float64 weights: ``W1`` of shape (n_hidden, n_in), ``W2`` of shape (n_out, n_hidden).
     """
-    for name, size in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-            raise ValueError(f"{name} must be a positive int, but got {name}={size!r}")
+    n_in = check_int(n_in, "n_in", minimum=1)
+    n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
+    n_out = check_int(n_out, "n_out", minimum=1)
     rng = as_generator(seed, "seed")
     W1 = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_hidden, n_in))
     # Positive biases keep most hidden units active, so dropout has something to drop.
@@ -89,24 +90,44 @@ def make_network(n_in=3, n_hidden=8, n_out=1, *, seed=0) -> TwoLayerNet:
     return TwoLayerNet(W1, b1, W2, b2)
 
 
-def _check_input(net: TwoLayerNet, x) -> np.ndarray:
-    x = as_real_array(x)
-    if x.ndim not in (1, 2) or x.shape[-1] != net.W1.shape[1]:
+def _check_net(net) -> TwoLayerNet:
+    if not isinstance(net, TwoLayerNet):
+        raise TypeError(
+            f"net must be a TwoLayerNet (see make_network), but got {net!r} of type "
+            f"{type(net).__name__}"
+        )
+    return net
+
+
+def _check_input(net, x, name: str = "x") -> np.ndarray:
+    """``x`` (network input) or ``h1`` (hidden layer) as a real array of shape (width,) or
+    (batch, width), where width is n_in or n_hidden: the network's own shape rule."""
+    _check_net(net)
+    width_name, width = ("n_in", net.W1.shape[1]) if name == "x" else ("n_hidden", net.W2.shape[1])
+    x = as_real_array(x, name)
+    if x.ndim not in (1, 2) or x.shape[-1] != width:
         raise ValueError(
-            f"x must have shape (n_in,) or (batch, n_in) with n_in={net.W1.shape[1]}, "
-            f"but got shape {x.shape}"
+            f"{name} must have shape ({width_name},) or (batch, {width_name}) with "
+            f"{width_name}={width}, but got shape {x.shape}"
         )
     return x
 
 
 def hidden_layer(net: TwoLayerNet, x) -> np.ndarray:
-    """``relu(W1 · x + b1)`` for ``x`` of shape (n_in,) or (batch, n_in)."""
+    """``relu(W1 · x + b1)`` for ``x`` of shape (n_in,) or (batch, n_in).
+
+    Returns an array of shape (n_hidden,) or (batch, n_hidden).
+    """
     x = _check_input(net, x)
     return np.maximum(0.0, x @ net.W1.T + net.b1)
 
 
 def output_layer(net: TwoLayerNet, h1) -> np.ndarray:
-    """``W2 · h1 + b2`` for ``h1`` of shape (n_hidden,) or (batch, n_hidden)."""
+    """``W2 · h1 + b2`` for ``h1`` of shape (n_hidden,) or (batch, n_hidden).
+
+    Returns an array of shape (n_out,) or (batch, n_out).
+    """
+    h1 = _check_input(net, h1, "h1")
     return h1 @ net.W2.T + net.b2
 
 
@@ -181,6 +202,7 @@ def forward_with_mask(net: TwoLayerNet, x, mask, p, *, inverted) -> np.ndarray:
     out : ndarray of shape (n_out,) or (batch, n_out)
     """
     h1 = hidden_layer(net, x)
+    mask = check_mask(mask, h1.shape, of="the hidden layer of x")
     return output_layer(net, apply_mask(h1, mask, p, inverted=inverted))
 
 
@@ -207,6 +229,11 @@ def outputs_over_all_masks(net: TwoLayerNet, x, p, *, inverted=False):
     x = _check_input(net, x)
     if x.ndim != 1:
         raise ValueError(f"x must be a single input of shape (n_in,), but got shape {x.shape}")
+    if net.sizes[1] > MAX_ENUMERATED_UNITS:
+        raise ValueError(
+            f"net has {net.sizes[1]} hidden units, but at most {MAX_ENUMERATED_UNITS} can be "
+            "enumerated (2**n_hidden masks)"
+        )
     masks, probs = enumerate_masks(net.sizes[1], p)
     # Masks as rows make a batch: row i of the hidden layer gets mask i.
     batch = np.broadcast_to(x, (masks.shape[0], x.shape[0]))
@@ -221,7 +248,20 @@ def fold_dropout_scale(net: TwoLayerNet, p) -> TwoLayerNet:
     notation (the paper writes ``p W`` with ``p`` the keep probability).
     ``test_step_inverted(fold_dropout_scale(net, p), x)`` equals
     ``test_step(net, x, p)``.
+
+    Parameters
+    ----------
+    net : TwoLayerNet
+        Not modified.
+    p : float in [0, 1]
+        Drop probability of the hidden layer.
+
+    Returns
+    -------
+    folded : TwoLayerNet
+        A new network whose ``W2`` is ``(1 - p) * net.W2``; the other arrays are shared.
     """
+    net = _check_net(net)
     p = check_p(p)
     return TwoLayerNet(net.W1, net.b1, (1.0 - p) * net.W2, net.b2)
 
@@ -244,7 +284,7 @@ class DropoutModel:
     """
 
     def __init__(self, net: TwoLayerNet, p, *, inverted=True, seed=None):
-        self.net = net
+        self.net = _check_net(net)
         self.dropout = Dropout(p, inverted, seed=seed)
 
     @property
@@ -292,8 +332,7 @@ def inference_timings(net: TwoLayerNet, x, p, *, repeat=20) -> dict[str, float]:
     -------
     seconds : dict of str to float
     """
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        raise ValueError(f"repeat must be a positive int, but got repeat={repeat!r}")
+    repeat = check_int(repeat, "repeat", minimum=1)
     x = _check_input(net, x)
     folded = fold_dropout_scale(net, p)
     variants = {

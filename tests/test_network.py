@@ -53,15 +53,33 @@ def test_make_network_is_seeded_and_shaped():
     assert not np.array_equal(a.W1, c.W1)
 
 
-@pytest.mark.parametrize("name,value", [("n_in", 0), ("n_hidden", -2), ("n_out", 1.5)])
-def test_make_network_rejects_bad_sizes(name, value):
-    with pytest.raises(ValueError, match=name):
+@pytest.mark.parametrize(
+    "name,value,error",
+    [("n_in", 0, ValueError), ("n_hidden", -2, ValueError), ("n_out", 1.5, TypeError)],
+)
+def test_make_network_rejects_bad_sizes(name, value, error):
+    with pytest.raises(error, match=name):
         network.make_network(**{name: value})
+
+
+def test_make_network_accepts_numpy_ints():
+    a = network.make_network(np.int64(3), np.int64(4), np.int64(2), seed=np.int64(5))
+    b = network.make_network(3, 4, 2, seed=5)
+    assert a.sizes == (3, 4, 2) and np.array_equal(a.W1, b.W1)
 
 
 def test_input_shape_is_checked(net):
     with pytest.raises(ValueError, match="n_in=3"):
         network.hidden_layer(net, np.ones(4))
+    with pytest.raises(ValueError, match="h1 must have shape .* n_hidden=6"):
+        network.output_layer(net, np.ones(5))
+    with pytest.raises(TypeError, match="net must be a TwoLayerNet"):
+        network.hidden_layer({"W1": net.W1}, np.ones(3))
+
+
+def test_forward_with_mask_names_the_hidden_layer_in_a_mask_mismatch(net):
+    with pytest.raises(ValueError, match=r"mask has shape \(5,\), but the hidden layer of x"):
+        network.forward_with_mask(net, X, np.ones(5, bool), 0.5, inverted=True)
 
 
 def test_plain_forward_matches_reference(net):
@@ -178,7 +196,7 @@ def test_timing_cell_code_path():
     assert table.data.count("\n") == 4
 
 
-@pytest.mark.parametrize("repeat", [0, 1.5, True])
-def test_timing_rejects_bad_repeat(net, repeat):
-    with pytest.raises(ValueError, match="repeat"):
+@pytest.mark.parametrize("repeat,error", [(0, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_timing_rejects_bad_repeat(net, repeat, error):
+    with pytest.raises(error, match="repeat"):
         network.inference_timings(net, np.ones((2, 3)), 0.5, repeat=repeat)
