@@ -8,11 +8,12 @@ validation and test sets.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+
+from ._checks import check_int
 
 __all__ = ["DigitsSplit", "digits_split", "load_digits_scaled", "N_CLASSES", "N_DIGITS", "N_PIXELS"]
 
@@ -73,14 +74,6 @@ def load_digits_scaled():
     return _digits()
 
 
-def _check_count(value, name, *, minimum):
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an int, but got {value!r} of type {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, but got {name}={value}")
-    return int(value)
-
-
 def _stratified_take(labels, count, rng):
     """Indices (into ``labels``) of a stratified sample of ``count`` items, and the rest.
 
@@ -117,20 +110,20 @@ def digits_split(n_train=None, n_val=0, *, n_test=597, seed=0) -> DigitsSplit:
         Training examples, at least 10. ``None`` takes everything left after the
         test and validation sets (1200 - n_val with the default test size).
     n_val : int
-        Validation examples (0 for none).
+        Validation examples, at least 0 (0 for none).
     n_test : int
         Test examples, at least 10. The default, 597, is a third of the digits.
     seed : int
-        Seed of the split.
+        Seed of the split, at least 0.
 
     Returns
     -------
     DigitsSplit
         float32 pixels in [0, 1] of shape (n, 64) and int64 labels of shape (n,).
     """
-    n_test = _check_count(n_test, "n_test", minimum=10)
-    n_val = _check_count(n_val, "n_val", minimum=0)
-    seed = _check_count(seed, "seed", minimum=0)
+    n_test = check_int(n_test, "n_test", minimum=10)
+    n_val = check_int(n_val, "n_val", minimum=0)
+    seed = check_int(seed, "seed", minimum=0)
     available = N_DIGITS - n_test - n_val
     if available < 10:
         raise ValueError(
@@ -139,7 +132,7 @@ def digits_split(n_train=None, n_val=0, *, n_test=597, seed=0) -> DigitsSplit:
         )
     if n_train is None:
         n_train = available
-    n_train = _check_count(n_train, "n_train", minimum=10)
+    n_train = check_int(n_train, "n_train", minimum=10)
     if n_train > available:
         raise ValueError(
             f"n_train={n_train} is more than the {available} digits left after "

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_generator, check_p
+from ._checks import as_generator, check_int, check_p
 from .masks import sample_mask
 from .moments import _invert, _terms
 
@@ -23,13 +23,13 @@ class RunningMean(NamedTuple):
 
     Attributes
     ----------
-    n : ndarray of int, shape (n_samples,)
+    n : ndarray of int64, shape (n_samples,)
         1, 2, ..., n_samples.
-    samples : ndarray of float, shape (n_samples,)
+    samples : ndarray of float64, shape (n_samples,)
         The sampled values of ``z``.
-    mean : ndarray of float, shape (n_samples,)
+    mean : ndarray of float64, shape (n_samples,)
         ``mean[k]`` is the average of the first ``k + 1`` samples.
-    stderr : ndarray of float, shape (n_samples,)
+    stderr : ndarray of float64, shape (n_samples,)
         Standard error of ``mean[k]``: the sample standard deviation
         (``ddof=1``) of the first ``k + 1`` samples over ``sqrt(k + 1)``; NaN at
         ``k = 0``, where it is undefined.
@@ -46,14 +46,16 @@ def running_mean(w, x, p, n_samples, *, inverted=False, rng=None) -> RunningMean
 
     Parameters
     ----------
-    w, x : array_like of shape (n,)
+    w, x : array_like of float, shape (n,)
         Weights and inputs.
     p : float in [0, 1]
         Drop probability.
     n_samples : int >= 1
+        Number of samples of ``z``.
     inverted : bool
         Divide ``z`` by ``1 - p``.
     rng : numpy.random.Generator, int or None
+        Source of the masks.
 
     Returns
     -------
@@ -61,11 +63,8 @@ def running_mean(w, x, p, n_samples, *, inverted=False, rng=None) -> RunningMean
     """
     terms = _terms(w, x)
     p = check_p(p)
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
-        raise TypeError(f"n_samples must be an int, but got n_samples={n_samples!r}")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be at least 1, but got n_samples={n_samples}")
-    masks = sample_mask((int(n_samples), terms.shape[0]), p, as_generator(rng))
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    masks = sample_mask((n_samples, terms.shape[0]), p, as_generator(rng))
     samples = masks @ terms
     if inverted:
         samples = _invert(samples, p)
