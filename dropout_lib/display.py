@@ -11,6 +11,8 @@ import textwrap
 
 from IPython.display import Markdown
 
+from ._checks import check_choice
+
 __all__ = ["show_source", "markdown_table"]
 
 
@@ -21,6 +23,11 @@ def show_source(*objects) -> Markdown:
     ----------
     *objects : functions, classes or modules
         Shown one after another, in the order given.
+
+    Returns
+    -------
+    IPython.display.Markdown
+        One fenced ``python`` code block.
     """
     if not objects:
         raise TypeError("show_source needs at least one function, class or module")
@@ -49,10 +56,17 @@ def markdown_table(headers, rows, *, align=None) -> Markdown:
         One sequence per row, each as long as ``headers``.
     align : sequence of {"left", "right", "center"}, optional
         Column alignment; left by default.
+
+    Returns
+    -------
+    IPython.display.Markdown
+        The table; ``|`` in a cell is escaped and a newline becomes a space.
     """
     headers = [str(h) for h in headers]
     marks = {"left": ":--", "right": "--:", "center": ":-:"}
-    align = align or ["left"] * len(headers)
+    align = ["left"] * len(headers) if align is None else list(align)
+    for a in align:
+        check_choice(a, "align entry", tuple(marks))
     if len(align) != len(headers):
         raise ValueError(f"align has {len(align)} entries but there are {len(headers)} columns")
     lines = [
