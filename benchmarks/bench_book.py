@@ -1,4 +1,4 @@
-"""Building the rendered book (issue 7: clean build < 90 s, cached rebuild < 15 s).
+"""Building the rendered book (targets: clean build < 90 s, cached rebuild < 15 s).
 
 Every build runs on a temporary copy of the book's sources with its own
 ``--path-output``, so the repository's files and its ``_build/`` are never

@@ -1,4 +1,4 @@
-"""Enumerating every keep-mask (issue 2: target under one second for n = 20)."""
+"""Enumerating every keep-mask (target: under one second for n = 20)."""
 
 from benchmarks.common import median_time
 from dropout_lib import enumerate_masks
