@@ -120,8 +120,9 @@ def check_real(
             f"{name} must be a real number, but got {value!r} of type {_type_name(value)}"
         )
     number = float(value)
-    too_low = number <= low if low_open else number < low
-    too_high = number >= high if high_open else number > high
+    # An infinite end is open: infinity itself is never in range.
+    too_low = number <= low if low_open or low == -math.inf else number < low
+    too_high = number >= high if high_open or high == math.inf else number > high
     if math.isnan(number) or too_low or too_high:
         left = "(" if low_open or low == -math.inf else "["
         right = ")" if high_open or high == math.inf else "]"
