@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
+from dropout_lib._engine import fit_many
 from dropout_lib.data import digits_split
 from dropout_lib.family import gaussian_noise
 from dropout_lib.masks import sample_mask
-from dropout_lib.mlp import MLP, GaussianDropoutMLP, History, fit_many, softmax
+from dropout_lib.mlp import MLP, GaussianDropoutMLP, History, softmax
 
 SIZES = (6, 5, 4, 3)
 
@@ -198,7 +199,7 @@ def test_gaussian_noise_has_the_inverted_bernoulli_moments():
     "kwargs, error, name",
     [
         ({"p_input": 1.5}, ValueError, "p_input"),
-        ({"p_hidden": "half"}, ValueError, "p_hidden"),
+        ({"p_hidden": "half"}, TypeError, "p_hidden"),
         ({"p_hidden": 1.0}, ValueError, "p_hidden"),
         ({"max_norm": 0.0}, ValueError, "max_norm"),
         ({"max_norm": "big"}, TypeError, "max_norm"),
