@@ -304,6 +304,33 @@ def two_input_variance_steps():
     ]
 
 
+def _as_steps(steps) -> list[Step]:
+    """``steps`` as a list of Step; a bare sympy expression or number becomes a Step with no reason.
+
+    Strings are refused rather than parsed, since sympify would evaluate them as code.
+    """
+    bad = TypeError(
+        f"steps must be a sequence of Step or sympy expressions, but got {steps!r} "
+        f"of type {type(steps).__name__}"
+    )
+    if isinstance(steps, (str, bytes, sp.Basic)):
+        raise bad
+    try:
+        items = list(steps)
+    except TypeError:
+        raise bad from None
+    result = []
+    for item in items:
+        if isinstance(item, Step):
+            result.append(item)
+            continue
+        try:
+            result.append(Step(sp.sympify(item, strict=True), ""))
+        except sp.SympifyError:
+            raise bad from None
+    return result
+
+
 def check_steps(steps):
     """Whether each step equals the one before it, according to sympy.
 
@@ -316,14 +343,7 @@ def check_steps(steps):
     checks : list of bool, one per consecutive pair (``len(steps) - 1`` entries)
         ``checks[i]`` is ``sp.simplify(steps[i + 1] - steps[i]) == 0``.
     """
-    try:
-        steps = list(steps)
-    except TypeError:
-        raise TypeError(
-            f"steps must be a sequence of Step or sympy expressions, but got {steps!r} "
-            f"of type {type(steps).__name__}"
-        ) from None
-    exprs = [s.expr if isinstance(s, Step) else sp.sympify(s) for s in steps]
+    exprs = [step.expr for step in _as_steps(steps)]
     if len(exprs) < 2:
         raise ValueError(f"steps needs at least two expressions to compare, but got {len(exprs)}")
     # doit() evaluates the unevaluated sums and products before comparing.
@@ -353,7 +373,7 @@ def steps_latex(steps, lhs=r"\mathbb{E}[z]", *, reasons=False, max_chars=150) ->
 
     Parameters
     ----------
-    steps : sequence of Step
+    steps : sequence of Step (or of sympy expressions, which have no reason)
     lhs : str
         LaTeX of the quantity being derived, written before the first ``=``.
     reasons : bool
@@ -369,7 +389,7 @@ def steps_latex(steps, lhs=r"\mathbb{E}[z]", *, reasons=False, max_chars=150) ->
     """
     max_chars = check_int(max_chars, "max_chars", minimum=1)
     lines = []
-    for index, step in enumerate(steps):
+    for index, step in enumerate(_as_steps(steps)):
         left = lhs if index == 0 else ""
         first, *rest = _wrapped_latex(step.expr, max_chars)
         line = rf"{left} &= {first}"

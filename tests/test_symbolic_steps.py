@@ -90,3 +90,12 @@ def test_confirm_moments_and_worked_example():
     assert symbolic.expected_value(2).subs(worked) == sp.Rational(6, 5)
     assert symbolic.variance(2).subs(worked) == sp.Rational(12, 5)
     assert sp.nsimplify(symbolic.variance(2, inverted=True).subs(worked)) == sp.Rational(20, 3)
+
+
+def test_steps_are_never_parsed_from_strings():
+    # sympify would run a string as code, so a string step is refused, not parsed.
+    with pytest.raises(TypeError, match="steps must be a sequence of Step or sympy expressions"):
+        symbolic.check_steps(["p", "1 - p"])
+    with pytest.raises(TypeError, match="steps"):
+        symbolic.steps_latex("p")
+    assert symbolic.check_steps([p, 1 - (1 - p), 0]) == [True, False]
