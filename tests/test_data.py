@@ -55,3 +55,11 @@ def test_default_training_size_takes_the_rest():
 def test_bad_arguments_are_named(kwargs, error, name):
     with pytest.raises(error, match=name):
         digits_split(**kwargs)
+
+
+def test_numpy_integers_give_the_same_split():
+    a = digits_split(np.int64(60), np.int64(20), n_test=np.int64(100), seed=np.int64(3))
+    b = digits_split(60, 20, n_test=100, seed=3)
+    assert a.seed == 3 and type(a.seed) is int
+    np.testing.assert_array_equal(a.X_train, b.X_train)
+    np.testing.assert_array_equal(a.y_test, b.y_test)
