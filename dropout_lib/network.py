@@ -1,8 +1,8 @@
 """A small two-layer ReLU network, and the train and test steps of standard and inverted dropout.
 
 The network is ``out = W2 · relu(W1 · x + b1) + b2`` with dropout on the hidden
-layer, as in the blog post the book grows from. ``p`` is the probability of
-dropping a hidden unit and ``1 - p`` the probability of keeping it.
+layer only (the inputs and outputs are never dropped). ``p`` is the probability
+of dropping a hidden unit and ``1 - p`` the probability of keeping it.
 
 * Standard dropout: the training step zeroes dropped units and scales nothing;
   the test step multiplies the hidden activations by ``1 - p``.

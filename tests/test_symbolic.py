@@ -8,7 +8,7 @@ from dropout_lib import exact_moments, symbolic
 from dropout_lib.symbolic import p
 
 
-def test_two_input_states_are_the_source_posts_four_cases():
+def test_two_input_states_are_the_four_cases_written_by_hand():
     rows = symbolic.mask_states(2)
     (w1, w2), (x1, x2) = symbolic.weights_and_inputs(2)
     expected = {

@@ -11,7 +11,7 @@ Q = 1 - p
 
 
 def expectation_by_hand():
-    # The source post's four cases, typed in independently of the library.
+    # The four mask states (0,0), (0,1), (1,0), (1,1), typed in independently of the library.
     return Q**2 * (W1 * X1 + W2 * X2) + p * Q * W2 * X2 + Q * p * W1 * X1 + p**2 * 0
 
 
