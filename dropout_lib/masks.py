@@ -128,11 +128,6 @@ def count_subnetworks(layer_sizes, *, drop_input=True) -> int:
     return 2**droppable
 
 
-def _check_layer_sizes(layer_sizes) -> tuple[int, ...]:
-    """Deprecated alias of :func:`dropout_lib._checks.check_layer_sizes`, kept for old imports."""
-    return check_layer_sizes(layer_sizes)
-
-
 def _check_n_units(n, name: str) -> int:
     """``n`` as an int in [0, MAX_ENUMERATED_UNITS], with a hint when it is too large."""
     n = check_int(n, name, minimum=0)
