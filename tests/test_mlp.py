@@ -1,9 +1,11 @@
-"""Tests of dropout_lib.mlp: gradients, a step against PyTorch, checks, determinism."""
+"""Tests of dropout_lib.mlp: gradients, a step against PyTorch, checks, determinism.
+
+The training engine behind fit (dropout_lib._engine) has its own tests in test_engine.py.
+"""
 
 import numpy as np
 import pytest
 
-from dropout_lib._engine import fit_many
 from dropout_lib.data import digits_split
 from dropout_lib.family import gaussian_noise
 from dropout_lib.masks import sample_mask
@@ -253,58 +255,11 @@ def test_bad_prediction_arguments_are_named():
         model.loss_and_gradients(np.zeros((2, 4)), np.zeros(2, dtype=int), [np.ones((2, 4))])
 
 
-def test_fit_many_gives_each_network_its_own_fit_result():
-    splits = [digits_split(96, 32, seed=seed) for seed in (0, 1)]
-    settings = [(0.0, 0.0, 0), (0.2, 0.5, 1), (0.0, 0.3, 2)]
-
-    def models():
-        return [
-            cls((64, 12, 10), p_input=pi, p_hidden=ph, seed=seed)
-            for cls in (MLP, GaussianDropoutMLP)
-            for pi, ph, seed in settings
-        ]
-
-    data = [splits[i % 2] for i in range(6)]
-    alone = models()
-    alone_histories = [
-        m.fit(d.X_train, d.y_train, epochs=3, X_val=d.X_val, y_val=d.y_val)
-        for m, d in zip(alone, data)
-    ]
-    together = models()
-    together_histories = fit_many(
-        together,
-        [(d.X_train, d.y_train) for d in data],
-        epochs=3,
-        validation=[(d.X_val, d.y_val) for d in data],
-    )
-    # Stacking changes no arithmetic (each slice is the same BLAS call on the
-    # same numbers), so the results agree to float32 rounding or better.
-    for a, b, ha, hb in zip(alone, together, alone_histories, together_histories):
-        for wa, wb in zip(a.weights + a.biases, b.weights + b.biases):
-            np.testing.assert_allclose(wa, wb, rtol=1e-6, atol=1e-7)
-        np.testing.assert_allclose(ha.train_loss, hb.train_loss, rtol=1e-6)
-        np.testing.assert_array_equal(ha.val_error, hb.val_error)
-
-
-def test_fit_many_can_skip_early_evaluations_and_checks_its_arguments():
-    data = digits_split(64, 32, seed=0)
-    model = MLP((64, 8, 10), seed=0)
-    (history,) = fit_many(
-        [model],
-        [(data.X_train, data.y_train)],
-        epochs=5,
-        validation=[(data.X_val, data.y_val)],
-        evaluate_last=2,
-    )
-    assert np.all(np.isnan(history.train_error[:3])) and np.all(np.isnan(history.val_error[:3]))
-    assert np.all(np.isfinite(history.train_error[3:])) and np.all(np.isfinite(history.train_loss))
-    with pytest.raises(ValueError, match="layer_sizes"):
-        fit_many([MLP((64, 8, 10)), MLP((64, 9, 10))], [(data.X_train, data.y_train)] * 2, epochs=1)
-    with pytest.raises(ValueError, match="same number"):
-        fit_many(
-            [MLP((64, 8, 10)), MLP((64, 8, 10))],
-            [(data.X_train, data.y_train), (data.X_val, data.y_val)],
-            epochs=1,
-        )
-    with pytest.raises(TypeError, match="models"):
-        fit_many([], [], epochs=1)
+def test_training_multipliers_are_inverted_bernoulli_with_drop_probability_p():
+    p, n = 0.3, 100_000
+    multipliers = MLP((4, 2), p_input=p)._noise((n,), p, np.random.default_rng(1))
+    assert multipliers.dtype == np.float32
+    assert set(np.unique(multipliers)) == {0.0, np.float32(1 / (1 - p))}
+    # The dropped fraction is a mean of n Bernoulli(p) draws: standard error
+    # sqrt(p (1 - p) / n); 5 of them leave room for any fixed seed.
+    assert abs(np.mean(multipliers == 0) - p) < 5 * np.sqrt(p * (1 - p) / n)
