@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import check_int
 from .layers import dropout
 
 __all__ = [
@@ -164,6 +165,7 @@ def edge_semantics(*, seed=0) -> EdgeTable:
     -------
     EdgeTable
     """
+    seed = check_int(seed, "seed", minimum=0)
     columns = {"dropout_lib, inverted": True, "dropout_lib, standard": False}
     rows, messages = [], {}
     for case in EDGE_CASES:
