@@ -46,7 +46,8 @@ MODULES = {
 #: may import; every other module is core.
 MODULE_EXTRAS = {
     "data": ["data"],
-    "experiments": ["data", "symbolic"],  # digits, and one derivation in sympy
+    "experiments": ["data"],  # the digits
+    "ridge": ["symbolic"],  # one derivation in sympy
     "symbolic": ["symbolic"],
     "plots": ["plots"],
     "plots_beyond": ["plots"],
