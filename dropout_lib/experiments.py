@@ -1,9 +1,10 @@
 """The 2014 dropout paper's experiments, reproduced at small scale on the digits.
 
 Every function here runs one experiment of Srivastava et al. (2014) and returns
-its results as data (a dataclass of arrays); the figures are drawn separately by
-:mod:`dropout_lib.plots_experiments`. Each training experiment repeats over
-several seeds (by default three), and a seed fixes both the data split (see
+its results as a frozen dataclass of arrays; the figures are drawn separately
+by :mod:`dropout_lib.plots_experiments`, and the spread over seeds is computed
+by :mod:`dropout_lib.stats`. Each training experiment repeats over several
+seeds (by default three), and a seed fixes both the data split (see
 :func:`dropout_lib.data.digits_split`) and the network's initial weights and
 masks, so "with" and "without dropout" runs of one seed are paired: same data,
 same starting point.
@@ -13,52 +14,61 @@ briefly: the default is 64-128-128-10 ReLU units, SGD with momentum 0.9 and
 learning rate 0.01, mini-batches of 32, on 300 training digits. ``p`` is always
 the probability of **dropping** a unit; the paper's ``p`` is the probability of
 keeping one.
+
+The dropout-as-ridge-regression identity of the paper's Sec. 9.1 is exact
+mathematics rather than an experiment on the digits, and lives in
+:mod:`dropout_lib.ridge`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_generator, check_p
+from ._checks import (
+    as_generator,
+    check_choice,
+    check_int,
+    check_p_below_one,
+    check_real,
+)
+from ._engine import fit_many
 from .data import N_CLASSES, N_PIXELS, digits_split
 from .family import gaussian_noise
 from .layers import apply_mask
-from .masks import enumerate_masks, sample_mask
-from .mlp import MLP, GaussianDropoutMLP, fit_many
+from .masks import sample_mask
+from .mlp import MLP, GaussianDropoutMLP
 
 __all__ = [
     "SEEDS",
-    "format_percent",
     "HIDDEN",
     "N_TRAIN",
     "LR",
+    "MOMENTUM",
+    "BATCH_SIZE",
+    "EPOCHS",
     "P_INPUT",
     "P_HIDDEN",
     "PAPER_P_INPUT",
+    "epochs_for",
+    "Variant",
     "CurvesResult",
+    "EFFECT_OF_P_SETTINGS",
     "EffectOfPResult",
     "DatasetSizeResult",
     "MonteCarloResult",
     "SparsityResult",
-    "RidgeCheck",
+    "SampleMoments",
+    "NoiseMoments",
     "overfitting",
     "effect_of_p",
     "dataset_size",
     "monte_carlo_vs_weight_scaling",
     "sparsity",
-    "expected_dropout_objective",
-    "ridge_closed_form_objective",
-    "ridge_identity_check",
-    "dropout_ridge_solution",
-    "per_feature_ridge_solution",
-    "ridge_path",
-    "symbolic_ridge_identity",
     "noise_moments",
     "gaussian_vs_bernoulli",
-    "summarise",
 ]
 
 #: Seeds of the repeated runs; the spread over them is shown with every result.
@@ -67,9 +77,11 @@ SEEDS = (0, 1, 2)
 HIDDEN = (128, 128)
 #: Training examples in the small-data setting, where a plain network overfits.
 N_TRAIN = 300
-#: Learning rate of SGD (with momentum 0.9 and mini-batches of 32).
+#: Learning rate of SGD.
 LR = 0.01
+#: Momentum of SGD.
 MOMENTUM = 0.9
+#: Mini-batch size of SGD.
 BATCH_SIZE = 32
 #: Drop probability of the hidden units in every dropout network here (the
 #: paper's retention 0.5). Inputs are not dropped by default: on 8x8 digits,
@@ -77,6 +89,7 @@ BATCH_SIZE = 32
 #: 0.8) brings no further gain and slows training; :func:`overfitting` measures
 #: that variant too.
 P_HIDDEN = 0.5
+#: Input drop probability of the dropout networks (none; see ``P_HIDDEN``).
 P_INPUT = 0.0
 #: The paper's input drop probability on MNIST (retention 0.8).
 PAPER_P_INPUT = 0.2
@@ -99,86 +112,149 @@ def _progress(iterable, *, total, desc, enabled):
     return tqdm(iterable, total=total, desc=desc, leave=False)
 
 
+def _check_seeds(seeds) -> tuple[int, ...]:
+    seeds = tuple(check_int(s, "seeds", minimum=0) for s in seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed, but got an empty sequence")
+    return seeds
+
+
+def _check_hidden(hidden) -> tuple[int, ...]:
+    hidden = tuple(check_int(h, "hidden", minimum=1) for h in hidden)
+    if not hidden:
+        raise ValueError("hidden must hold at least one hidden layer width, but got none")
+    return hidden
+
+
+def _check_training(lr, batch_size):
+    return check_real(lr, "lr", low=0.0, low_open=True), check_int(
+        batch_size, "batch_size", minimum=1
+    )
+
+
 def _sizes(hidden, input_width=N_PIXELS, n_classes=N_CLASSES):
-    return (input_width, *tuple(int(h) for h in hidden), n_classes)
+    return (input_width, *hidden, n_classes)
 
 
-def _epochs_for(updates, n_train, batch_size):
-    """Epochs that give at least ``updates`` SGD steps on ``n_train`` examples."""
+def epochs_for(updates, n_train, batch_size) -> int:
+    """Epochs that give at least ``updates`` SGD steps on ``n_train`` examples.
+
+    Parameters
+    ----------
+    updates, n_train, batch_size : int >= 1
+
+    Returns
+    -------
+    int
+        ``ceil(updates / ceil(n_train / batch_size))``, at least 1.
+    """
+    updates = check_int(updates, "updates", minimum=1)
+    n_train = check_int(n_train, "n_train", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     return max(1, math.ceil(updates / math.ceil(n_train / batch_size)))
 
 
-def summarise(values, axis=-1):
-    """Mean and sample standard deviation (ddof=1) along ``axis``, the seeds by default."""
-    values = np.asarray(values, dtype=float)
-    ddof = 1 if values.shape[axis] > 1 else 0
-    return values.mean(axis=axis), values.std(axis=axis, ddof=ddof)
-
-
-def format_percent(values) -> str:
-    """Mean and standard deviation over seeds (last axis) as a short string in per cent."""
-    mean, sd = summarise(values)
-    return f"{100 * mean:.1f} ± {100 * sd:.1f}"
-
-
 # ---------------------------------------------------------------- experiment 1
-@dataclass
+@dataclass(frozen=True)
+class Variant:
+    """One network variant of a training-curve experiment.
+
+    Attributes
+    ----------
+    label : str
+        Its name in tables and legends, e.g. ``"dropout (hidden)"``.
+    model_class : str
+        Name of the network class, ``"MLP"`` or ``"GaussianDropoutMLP"``.
+    p_input, p_hidden : float
+        Drop probabilities of the inputs and of every hidden layer.
+    """
+
+    label: str
+    model_class: str
+    p_input: float
+    p_hidden: float
+
+
+@dataclass(frozen=True, eq=False)
 class CurvesResult:
     """Training curves of several network variants over several seeds.
 
     Attributes
     ----------
-    labels : tuple of str
-        One name per variant, e.g. ``("no dropout", "dropout")``.
+    variants : tuple of Variant
+        The networks trained, in the order of the first axis below.
     seeds : tuple of int
-    train_error, test_error : ndarray, shape (n_labels, n_seeds, epochs)
+    train_error, test_error : ndarray of float64, shape (n_variants, n_seeds, epochs)
         Fraction misclassified after each epoch, with dropout off.
-    train_loss : ndarray, shape (n_labels, n_seeds, epochs)
+    train_loss : ndarray of float64, shape (n_variants, n_seeds, epochs)
         Mean training cross-entropy during each epoch, with dropout on.
-    models : list of list of MLP
-        ``models[label][seed]``, the trained networks.
-    data : list of DigitsSplit
+    models : tuple of tuple of MLP
+        ``models[variant][seed]``, the trained networks.
+    data : tuple of DigitsSplit
         The split of each seed (shared by every variant).
-    settings : dict
-        The arguments the experiment ran with.
+    n_train, epochs : int
+        Training digits per seed and epochs of training.
+    hidden : tuple of int
+        Hidden layer widths.
+    lr, momentum : float
+    batch_size : int
     """
 
-    labels: tuple
+    variants: tuple
     seeds: tuple
     train_error: np.ndarray
     test_error: np.ndarray
     train_loss: np.ndarray
-    models: list
-    data: list
-    settings: dict = field(default_factory=dict)
+    models: tuple
+    data: tuple
+    n_train: int
+    epochs: int
+    hidden: tuple
+    lr: float
+    momentum: float
+    batch_size: int
 
     @property
-    def epochs(self) -> np.ndarray:
-        """Epoch numbers 1 .. E."""
+    def labels(self) -> tuple:
+        """The variants' labels, e.g. ``("no dropout", "dropout (hidden)")``."""
+        return tuple(variant.label for variant in self.variants)
+
+    @property
+    def epoch_numbers(self) -> np.ndarray:
+        """Epoch numbers 1 .. epochs, shape (epochs,)."""
         return np.arange(1, self.train_error.shape[-1] + 1)
 
-    def final(self, which="test", last=10):
-        """Mean error over the last ``last`` epochs, shape (n_labels, n_seeds).
+    def final(self, which="test", last=10) -> np.ndarray:
+        """Mean error over the last ``last`` epochs, shape (n_variants, n_seeds).
 
         Averaging a few final epochs smooths the epoch-to-epoch jitter of SGD.
+
+        Parameters
+        ----------
+        which : {"test", "train"}
+        last : int >= 1
         """
+        which = check_choice(which, "which", ("test", "train"))
+        last = check_int(last, "last", minimum=1)
         errors = self.test_error if which == "test" else self.train_error
         return errors[..., -last:].mean(axis=-1)
 
 
 def _curves(variants, *, n_train, epochs, seeds, hidden, lr, batch_size, progress):
     """Train every ``(label, model_class, p_input, p_hidden)`` variant on every seed."""
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed, but got an empty sequence")
+    seeds = _check_seeds(seeds)
+    hidden = _check_hidden(hidden)
+    n_train = check_int(n_train, "n_train", minimum=1)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    lr, batch_size = _check_training(lr, batch_size)
     sizes = _sizes(hidden)
-    data = [digits_split(n_train, seed=seed) for seed in seeds]
+    data = tuple(digits_split(n_train, seed=seed) for seed in seeds)
     # All variants and seeds share one architecture and training-set size, so
     # they train side by side (fit_many gives each exactly its own fit result).
-    models = [
-        [cls(sizes, p_input=p_in, p_hidden=p_hid, seed=seed) for seed in seeds]
+    models = tuple(
+        tuple(cls(sizes, p_input=p_in, p_hidden=p_hid, seed=seed) for seed in seeds)
         for _, cls, p_in, p_hid in variants
-    ]
+    )
     histories = fit_many(
         [m for row in models for m in row],
         [(d.X_train, d.y_train) for _ in variants for d in data],
@@ -196,22 +272,19 @@ def _curves(variants, *, n_train, epochs, seeds, hidden, lr, batch_size, progres
 
     train_error, test_error, train_loss = map(stacked, ("train_error", "val_error", "train_loss"))
     return CurvesResult(
-        labels=tuple(label for label, *_ in variants),
+        variants=tuple(Variant(label, cls.__name__, pi, ph) for label, cls, pi, ph in variants),
         seeds=seeds,
         train_error=train_error,
         test_error=test_error,
         train_loss=train_loss,
         models=models,
         data=data,
-        settings={
-            "n_train": n_train,
-            "epochs": epochs,
-            "hidden": tuple(hidden),
-            "lr": lr,
-            "momentum": MOMENTUM,
-            "batch_size": batch_size,
-            "variants": [(label, cls.__name__, pi, ph) for label, cls, pi, ph in variants],
-        },
+        n_train=n_train,
+        epochs=epochs,
+        hidden=hidden,
+        lr=lr,
+        momentum=MOMENTUM,
+        batch_size=batch_size,
     )
 
 
@@ -240,18 +313,18 @@ def overfitting(
 
     Parameters
     ----------
-    n_train : int
+    n_train : int >= 1
         Training digits (the test set is the fixed 597 of each seed's split).
-    epochs : int
+    epochs : int >= 1
     p_hidden : float in [0, 1)
         Hidden drop probability of both dropout variants.
     p_input : float in [0, 1) or None
         Input drop probability of the third variant; ``None`` leaves it out.
-    seeds : sequence of int
-    hidden : sequence of int
+    seeds : sequence of int >= 0
+    hidden : sequence of int >= 1
         Hidden layer widths.
-    lr : float
-    batch_size : int
+    lr : float > 0
+    batch_size : int >= 1
     progress : bool
         Show a ``tqdm.auto`` bar over the epochs.
 
@@ -261,10 +334,12 @@ def overfitting(
         Labels ``("no dropout", "dropout (hidden)", "dropout (input and hidden)")``;
         the last only when ``p_input`` is not None.
     """
-    p_hidden = check_p(p_hidden, "p_hidden")
+    why = "a network that drops every unit of a layer cannot learn"
+    p_hidden = check_p_below_one(p_hidden, "p_hidden", why=why)
     variants = [("no dropout", MLP, 0.0, 0.0), ("dropout (hidden)", MLP, 0.0, p_hidden)]
     if p_input is not None:
-        variants.append(("dropout (input and hidden)", MLP, check_p(p_input, "p_input"), p_hidden))
+        p_input = check_p_below_one(p_input, "p_input", why=why)
+        variants.append(("dropout (input and hidden)", MLP, p_input, p_hidden))
     return _curves(
         variants,
         n_train=n_train,
@@ -278,32 +353,47 @@ def overfitting(
 
 
 # ---------------------------------------------------------------- experiment 2
-@dataclass
+#: The two settings of :func:`effect_of_p`, the first axis of its errors.
+EFFECT_OF_P_SETTINGS = ("width fixed", "(1 - p) x width fixed")
+
+
+@dataclass(frozen=True, eq=False)
 class EffectOfPResult:
     """Test and training error against the hidden drop probability (paper Fig. 9).
 
     Attributes
     ----------
-    p_values : ndarray, shape (P,)
+    p_values : ndarray of float64, shape (P,)
         Hidden-layer drop probabilities.
     seeds : tuple of int
-    settings : tuple of str
+    setting_names : tuple of str
         ``("width fixed", "(1 - p) x width fixed")``, the first axis below.
     widths : ndarray of int, shape (2, P)
         Hidden width used for each setting and p.
-    train_error, test_error : ndarray, shape (2, P, n_seeds)
+    train_error, test_error : ndarray of float64, shape (2, P, n_seeds)
         Final errors (mean over the last 10 epochs).
-    config : dict
-        The arguments the experiment ran with.
+    width : int
+        Hidden width of the first setting.
+    kept_units : int
+        Expected kept units per hidden layer in the second setting.
+    n_train, updates, epochs, n_hidden_layers, batch_size : int
+    lr : float
     """
 
     p_values: np.ndarray
     seeds: tuple
-    settings: tuple
+    setting_names: tuple
     widths: np.ndarray
     train_error: np.ndarray
     test_error: np.ndarray
-    config: dict = field(default_factory=dict)
+    width: int
+    kept_units: int
+    n_train: int
+    updates: int
+    epochs: int
+    n_hidden_layers: int
+    lr: float
+    batch_size: int
 
 
 def effect_of_p(
@@ -333,35 +423,39 @@ def effect_of_p(
     Parameters
     ----------
     p_values : sequence of float in [0, 1)
-    width : int
+    width : int >= 1
         Hidden width of the first setting.
-    kept_units : int
+    kept_units : int >= 1
         Expected number of kept hidden units per layer in the second setting;
         the width is ``round(kept_units / (1 - p))``.
-    n_train : int
-    updates : int
+    n_train : int >= 1
+    updates : int >= 1
         SGD steps of every run (the same for every p, as in a fixed budget).
-    n_hidden_layers : int
-    seeds : sequence of int
-    lr : float
-    batch_size : int
+    n_hidden_layers : int >= 1
+    seeds : sequence of int >= 0
+    lr : float > 0
+    batch_size : int >= 1
     progress : bool
 
     Returns
     -------
     EffectOfPResult
     """
-    p_values = np.array([check_p(p, "p_values") for p in p_values])
-    if np.any(p_values >= 1):
-        raise ValueError(f"p_values must all be below 1, but got {p_values.tolist()}")
-    seeds = tuple(int(s) for s in seeds)
+    why = "the width (1 - p) x width fixed would be infinite"
+    p_values = np.array([check_p_below_one(p, "p_values", why=why) for p in p_values])
+    width = check_int(width, "width", minimum=1)
+    kept_units = check_int(kept_units, "kept_units", minimum=1)
+    n_train = check_int(n_train, "n_train", minimum=1)
+    n_hidden_layers = check_int(n_hidden_layers, "n_hidden_layers", minimum=1)
+    seeds = _check_seeds(seeds)
+    lr, batch_size = _check_training(lr, batch_size)
     widths = np.array(
         [
             [width] * len(p_values),
             [max(1, round(kept_units / (1 - p))) for p in p_values],
         ]
     )
-    epochs = _epochs_for(updates, n_train, batch_size)
+    epochs = epochs_for(updates, n_train, batch_size)
     data = [digits_split(n_train, seed=seed) for seed in seeds]
     # One group per hidden width: every (p, seed) of a width trains side by side.
     groups = {}
@@ -401,36 +495,42 @@ def effect_of_p(
     return EffectOfPResult(
         p_values=p_values,
         seeds=seeds,
-        settings=("width fixed", "(1 - p) x width fixed"),
+        setting_names=EFFECT_OF_P_SETTINGS,
         widths=widths,
         train_error=train_error,
         test_error=test_error,
-        config={
-            "width": width,
-            "kept_units": kept_units,
-            "n_train": n_train,
-            "updates": updates,
-            "epochs": epochs,
-            "n_hidden_layers": n_hidden_layers,
-            "lr": lr,
-        },
+        width=width,
+        kept_units=kept_units,
+        n_train=n_train,
+        updates=int(updates),
+        epochs=epochs,
+        n_hidden_layers=n_hidden_layers,
+        lr=lr,
+        batch_size=batch_size,
     )
 
 
 # ---------------------------------------------------------------- experiment 3
-@dataclass
+@dataclass(frozen=True, eq=False)
 class DatasetSizeResult:
     """Test error with and without dropout against the training-set size (Fig. 10).
 
     Attributes
     ----------
     sizes : ndarray of int, shape (N,)
+        Training-set sizes.
     seeds : tuple of int
     labels : tuple of str
-        ``("no dropout", "dropout")``, the first axis of ``test_error``.
-    test_error, train_error : ndarray, shape (2, N, n_seeds)
-        Final errors (mean over the last 10 epochs or all epochs if fewer).
-    config : dict
+        ``("no dropout", "dropout")``, the first axis of the errors.
+    test_error, train_error : ndarray of float64, shape (2, N, n_seeds)
+        Final errors (mean over the last 10 epochs, or all epochs if fewer).
+    updates : int
+        SGD steps of every run.
+    p_input, p_hidden : float
+        Drop probabilities of the dropout network.
+    hidden : tuple of int
+    lr : float
+    batch_size : int
     """
 
     sizes: np.ndarray
@@ -438,7 +538,12 @@ class DatasetSizeResult:
     labels: tuple
     test_error: np.ndarray
     train_error: np.ndarray
-    config: dict = field(default_factory=dict)
+    updates: int
+    p_input: float
+    p_hidden: float
+    hidden: tuple
+    lr: float
+    batch_size: int
 
     @property
     def gain(self) -> np.ndarray:
@@ -467,8 +572,9 @@ def dataset_size(
     Parameters
     ----------
     sizes : sequence of int
-        Training-set sizes, each at most 1200 (the digits left after the test set).
-    updates : int
+        Training-set sizes, each at least 1 and at most 1200 (the digits left
+        after the test set).
+    updates : int >= 1
         SGD steps per run.
     p_input, p_hidden : float in [0, 1)
     seeds, hidden, lr, batch_size, progress
@@ -478,9 +584,14 @@ def dataset_size(
     -------
     DatasetSizeResult
     """
-    sizes = np.array([int(n) for n in sizes])
-    seeds = tuple(int(s) for s in seeds)
-    p_input, p_hidden = check_p(p_input, "p_input"), check_p(p_hidden, "p_hidden")
+    sizes = np.array([check_int(n, "sizes", minimum=1) for n in sizes])
+    updates = check_int(updates, "updates", minimum=1)
+    seeds = _check_seeds(seeds)
+    hidden = _check_hidden(hidden)
+    lr, batch_size = _check_training(lr, batch_size)
+    why = "a network that drops every unit of a layer cannot learn"
+    p_input = check_p_below_one(p_input, "p_input", why=why)
+    p_hidden = check_p_below_one(p_hidden, "p_hidden", why=why)
     variants = [(0.0, 0.0), (p_input, p_hidden)]
     test_error = np.empty((2, len(sizes), len(seeds)))
     train_error = np.empty_like(test_error)
@@ -496,7 +607,7 @@ def dataset_size(
         histories = fit_many(
             models,
             [(d.X_train, d.y_train) for _ in variants for d in data],
-            epochs=_epochs_for(updates, n_train, batch_size),
+            epochs=epochs_for(updates, n_train, batch_size),
             batch_size=batch_size,
             lr=lr,
             momentum=MOMENTUM,
@@ -513,23 +624,30 @@ def dataset_size(
         labels=("no dropout", "dropout"),
         test_error=test_error,
         train_error=train_error,
-        config={"updates": updates, "p_input": p_input, "p_hidden": p_hidden, "lr": lr},
+        updates=updates,
+        p_input=p_input,
+        p_hidden=p_hidden,
+        hidden=hidden,
+        lr=lr,
+        batch_size=batch_size,
     )
 
 
 # ---------------------------------------------------------------- experiment 4
-@dataclass
+@dataclass(frozen=True, eq=False)
 class MonteCarloResult:
     """Monte-Carlo averaging over k masks against weight scaling (paper Fig. 11).
 
     Attributes
     ----------
     k_values : ndarray of int, shape (K,)
+        Numbers of sampled passes averaged, in increasing order.
     seeds : tuple of int
-    mc_error : ndarray, shape (n_seeds, n_repeats, K)
+        The seed of each model.
+    mc_error : ndarray of float64, shape (n_seeds, n_repeats, K)
         Test error of the average of the first k sampled passes, for each of
         ``n_repeats`` independent sequences of passes.
-    weight_scaling_error : ndarray, shape (n_seeds,)
+    weight_scaling_error : ndarray of float64, shape (n_seeds,)
         Test error of the deterministic network (dropout off).
     """
 
@@ -557,15 +675,15 @@ def monte_carlo_vs_weight_scaling(
 
     Parameters
     ----------
-    models : list of MLP, optional
+    models : sequence of MLP, optional
         Trained dropout networks, one per seed, e.g. ``overfitting().models[1]``
         (hidden dropout). Trained by :func:`overfitting` when omitted.
-    data : list of DigitsSplit, optional
+    data : sequence of DigitsSplit, optional
         The split of each model (its test set is used). Required with ``models``.
-    k_values : sequence of int
+    k_values : sequence of int >= 1
         Numbers of sampled passes to average; the largest is sampled once per
         repeat and the smaller ones are its prefixes.
-    n_repeats : int
+    n_repeats : int >= 1
         Independent sequences of passes per model, for the spread of the
         Monte-Carlo error at each k.
     progress : bool
@@ -576,14 +694,15 @@ def monte_carlo_vs_weight_scaling(
     -------
     MonteCarloResult
     """
+    k_values = np.array(sorted(check_int(k, "k_values", minimum=1) for k in k_values))
+    if k_values.size == 0:
+        raise ValueError("k_values must hold at least one number of passes, but got none")
+    n_repeats = check_int(n_repeats, "n_repeats", minimum=1)
     if models is None:
         curves = overfitting(p_input=None, progress=progress, **train_kwargs)
         models, data = curves.models[1], curves.data
     if data is None or len(data) != len(models):
         raise ValueError("data must hold one DigitsSplit per model when models are given")
-    k_values = np.array(sorted(int(k) for k in k_values))
-    if k_values[0] < 1:
-        raise ValueError(f"k_values must be positive, but got {k_values.tolist()}")
     mc_error = np.empty((len(models), n_repeats, len(k_values)))
     ws_error = np.empty(len(models))
     runs = [(m, r) for m in range(len(models)) for r in range(n_repeats)]
@@ -602,31 +721,32 @@ def monte_carlo_vs_weight_scaling(
 
 
 # ---------------------------------------------------------------- experiment 5
-@dataclass
+@dataclass(frozen=True, eq=False)
 class SparsityResult:
     """Hidden activations of networks trained with and without dropout (paper Fig. 8).
 
     Attributes
     ----------
     labels : tuple of str
+        The networks, in the order of the first axis below.
     layer : int
         Index of the hidden layer studied (0 = first).
-    activations : list of ndarray
+    activations : tuple of ndarray of float32, each shape (n_seeds * n_test * width,)
         Per label, every activation of that layer on the test digits, pooled
         over seeds (flattened).
-    mean_per_unit : list of ndarray
+    mean_per_unit : tuple of ndarray of float32, each shape (n_seeds * width,)
         Per label, each unit's mean activation over the test digits, pooled over
         seeds.
-    mean_activation : ndarray, shape (n_labels, n_seeds)
+    mean_activation : ndarray of float64, shape (n_labels, n_seeds)
         Mean activation of the layer.
-    fraction_zero : ndarray, shape (n_labels, n_seeds)
+    fraction_zero : ndarray of float64, shape (n_labels, n_seeds)
         Fraction of activations that are exactly zero (ReLU off).
     """
 
     labels: tuple
     layer: int
-    activations: list
-    mean_per_unit: list
+    activations: tuple
+    mean_per_unit: tuple
     mean_activation: np.ndarray
     fraction_zero: np.ndarray
 
@@ -639,7 +759,8 @@ def sparsity(curves=None, *, layer=-1, progress=False, **train_kwargs) -> Sparsi
     curves : CurvesResult, optional
         Networks trained by :func:`overfitting` (reused, not retrained).
     layer : int
-        Hidden layer to study; ``-1`` is the last hidden layer.
+        Hidden layer to study, counted as in a Python sequence: ``0`` is the
+        first hidden layer, ``-1`` the last.
     progress : bool
     **train_kwargs
         Passed to :func:`overfitting` when ``curves`` is omitted.
@@ -651,6 +772,7 @@ def sparsity(curves=None, *, layer=-1, progress=False, **train_kwargs) -> Sparsi
     if curves is None:
         curves = overfitting(progress=progress, **train_kwargs)
     n_hidden = len(curves.models[0][0].weights) - 1
+    layer = check_int(layer, "layer", minimum=-n_hidden, maximum=n_hidden - 1)
     layer = range(n_hidden)[layer]
     activations, per_unit = [], []
     shape = (len(curves.labels), len(curves.seeds))
@@ -668,260 +790,106 @@ def sparsity(curves=None, *, layer=-1, progress=False, **train_kwargs) -> Sparsi
     return SparsityResult(
         labels=curves.labels,
         layer=layer,
-        activations=activations,
-        mean_per_unit=per_unit,
+        activations=tuple(activations),
+        mean_per_unit=tuple(per_unit),
         mean_activation=mean_activation,
         fraction_zero=fraction_zero,
     )
 
 
 # ---------------------------------------------------------------- experiment 6
-def _check_regression(X, y, w):
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    w = np.asarray(w, dtype=float)
-    if X.ndim != 2 or y.shape != (X.shape[0],) or w.shape != (X.shape[1],):
-        raise ValueError(
-            f"X must have shape (n, d), y shape (n,) and w shape (d,), but got X {X.shape}, "
-            f"y {y.shape} and w {w.shape}"
-        )
-    return X, y, w
+@dataclass(frozen=True)
+class SampleMoments:
+    """Sample mean and variance of noise multipliers, with their standard errors.
 
-
-def expected_dropout_objective(X, y, w, p) -> float:
-    """Exact ``E_R ||y - (R * X) w||^2`` by enumerating every mask R (paper Sec. 9.1).
-
-    ``R`` has the shape of ``X`` and independent entries that are 0 with
-    probability ``p`` (dropped) and 1 otherwise; ``*`` is the elementwise
-    product. No rescaling by ``1 / (1 - p)``, as in the paper.
-
-    Parameters
+    Attributes
     ----------
-    X : array_like, shape (n, d), with n * d <= 20
-    y : array_like, shape (n,)
-    w : array_like, shape (d,)
-    p : float in [0, 1]
-
-    Returns
-    -------
-    float
-        The probability-weighted sum over all ``2**(n*d)`` masks.
+    mean, variance : float
+        Of the sample (the variance with ``ddof = 0``).
+    mean_se : float
+        Standard error of the mean, ``sqrt(variance / n)``.
+    variance_se : float
+        Standard error of the variance, ``sqrt((m4 - variance**2) / n)`` with
+        ``m4`` the sample's fourth central moment.
     """
-    X, y, w = _check_regression(X, y, w)
-    if X.size > 20:
-        raise ValueError(
-            f"X has {X.size} entries, so there are 2**{X.size} masks; use at most 20 entries"
-        )
-    masks, probs = enumerate_masks(X.size, p)
-    dropped_X = masks.reshape(-1, *X.shape) * X
-    residuals = y - dropped_X @ w
-    return float(probs @ np.einsum("mi,mi->m", residuals, residuals))
+
+    mean: float
+    variance: float
+    mean_se: float
+    variance_se: float
 
 
-def ridge_closed_form_objective(X, y, w, p) -> float:
-    """``||y - (1 - p) X w||^2 + p (1 - p) ||Gamma w||^2`` with ``Gamma = diag(X^T X)^(1/2)``."""
-    X, y, w = _check_regression(X, y, w)
-    p = check_p(p)
-    keep = 1.0 - p
-    residual = y - keep * (X @ w)
-    gamma_sq = np.einsum("ij,ij->j", X, X)
-    return float(residual @ residual + p * keep * np.sum(gamma_sq * w**2))
+@dataclass(frozen=True)
+class NoiseMoments:
+    """Inverted Bernoulli and Gaussian dropout multipliers against their shared moments.
 
+    Attributes
+    ----------
+    p : float
+        Drop probability of the Bernoulli dropout.
+    n_samples : int
+        Multipliers drawn of each kind.
+    theory_mean : float
+        1, the mean of both multipliers.
+    theory_variance : float
+        ``p / (1 - p)``, the variance of both.
+    bernoulli : SampleMoments
+        Of ``mask / (1 - p)``.
+    gaussian : SampleMoments
+        Of ``N(1, p / (1 - p))`` noise.
+    """
 
-@dataclass
-class RidgeCheck:
-    """One numerical check of the Sec. 9.1 identity on random data."""
-
-    X: np.ndarray
-    y: np.ndarray
-    w: np.ndarray
     p: float
-    enumerated: float
-    closed_form: float
+    n_samples: int
+    theory_mean: float
+    theory_variance: float
+    bernoulli: SampleMoments
+    gaussian: SampleMoments
 
-    @property
-    def difference(self) -> float:
-        return abs(self.enumerated - self.closed_form)
 
-
-def ridge_identity_check(n_samples=4, n_features=3, p=0.3, *, rng=0) -> RidgeCheck:
-    """Compare :func:`expected_dropout_objective` with the closed form on random data.
-
-    Parameters
-    ----------
-    n_samples, n_features : int
-        Shape of the random ``X``; their product is at most 20.
-    p : float in [0, 1]
-    rng : numpy.random.Generator or int
-
-    Returns
-    -------
-    RidgeCheck
-    """
-    rng = as_generator(rng)
-    X = rng.normal(size=(n_samples, n_features))
-    y = rng.normal(size=n_samples)
-    w = rng.normal(size=n_features)
-    return RidgeCheck(
-        X=X,
-        y=y,
-        w=w,
-        p=check_p(p),
-        enumerated=expected_dropout_objective(X, y, w, p),
-        closed_form=ridge_closed_form_objective(X, y, w, p),
+def _sample_moments(values) -> SampleMoments:
+    centred = values - values.mean()
+    variance = centred.var()
+    n = values.size
+    return SampleMoments(
+        mean=float(values.mean()),
+        variance=float(variance),
+        mean_se=float(np.sqrt(variance / n)),
+        variance_se=float(np.sqrt((np.mean(centred**4) - variance**2) / n)),
     )
 
 
-def dropout_ridge_solution(X, y, p) -> np.ndarray:
-    """The ``w`` minimising the exact expected dropout objective, found by enumeration.
-
-    The objective is ``E_R ||y - (R * X) w||^2 = w^T A w - 2 b^T w + y^T y`` with
-    ``A = E[(R * X)^T (R * X)]`` and ``b = E[(R * X)^T y]``, both computed over
-    every mask; the minimiser solves ``A w = b``. ``X`` has at most 20 entries.
-
-    Returns
-    -------
-    w : ndarray, shape (d,)
-    """
-    X, y, _ = _check_regression(X, y, np.zeros(np.shape(X)[1]))
-    if X.size > 20:
-        raise ValueError(f"X has {X.size} entries; use at most 20 (2**(n*d) masks)")
-    masks, probs = enumerate_masks(X.size, p)
-    dropped_X = masks.reshape(-1, *X.shape) * X
-    A = np.einsum("m,mij,mik->jk", probs, dropped_X, dropped_X)
-    b = np.einsum("m,mij,i->j", probs, dropped_X, y)
-    return np.linalg.solve(A, b)
-
-
-def per_feature_ridge_solution(X, y, p) -> np.ndarray:
-    """Ridge regression with a penalty ``(p / (1 - p)) (X^T X)_jj`` on feature ``j``.
-
-    Returns the ridge weights ``w~ = (X^T X + (p/(1-p)) diag(X^T X))^-1 X^T y``.
-    Sec. 9.1 of the paper says the dropout solution is ``w = w~ / (1 - p)``.
-    """
-    X, y, _ = _check_regression(X, y, np.zeros(np.shape(X)[1]))
-    p = check_p(p)
-    if p == 1.0:
-        raise ValueError("p must be below 1: the ridge penalty p / (1 - p) is infinite at p=1")
-    gram = X.T @ X
-    penalty = p / (1.0 - p) * np.diag(np.diag(gram))
-    return np.linalg.solve(gram + penalty, X.T @ y)
-
-
-def ridge_path(
-    p_values=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8), *, n_samples=5, n_features=3, rng=0
-):
-    """Dropout-regression weights against p, beside the per-feature ridge solution.
-
-    On one random regression problem small enough to enumerate every mask, for
-    each p: the minimiser ``w`` of the exact expected dropout objective
-    (:func:`dropout_ridge_solution`), scaled to ``(1 - p) w``, and the ridge
-    solution ``w~`` with penalty ``(p / (1 - p)) (X^T X)_jj`` on feature ``j``
-    (:func:`per_feature_ridge_solution`). Sec. 9.1 says they are equal.
-
-    Parameters
-    ----------
-    p_values : sequence of float in [0, 1)
-    n_samples, n_features : int
-        Shape of ``X``; their product is at most 20.
-    rng : numpy.random.Generator or int
-
-    Returns
-    -------
-    dict
-        ``p_values`` (P,), ``dropout`` and ``ridge`` (P, d), ``X``, ``y``.
-    """
-    rng = as_generator(rng)
-    X = rng.normal(size=(n_samples, n_features))
-    y = X @ rng.normal(size=n_features) + 0.5 * rng.normal(size=n_samples)
-    p_values = np.array([check_p(p, "p_values") for p in p_values])
-    dropout = np.array([(1 - p) * dropout_ridge_solution(X, y, p) for p in p_values])
-    ridge = np.array([per_feature_ridge_solution(X, y, p) for p in p_values])
-    return {"p_values": p_values, "dropout": dropout, "ridge": ridge, "X": X, "y": y}
-
-
-def symbolic_ridge_identity(n_samples=2, n_features=2):
-    """Derive the Sec. 9.1 identity with sympy for symbolic X, y, w and p.
-
-    The squared error is a polynomial of degree two in the mask entries
-    ``r_ij``. For a 0/1 variable ``r**2 = r``, and independent entries with
-    ``E[r] = 1 - p`` make the expectation of a product of distinct entries the
-    product of their expectations, so the expectation is: expand, replace
-    every ``r**2`` by ``r``, then every ``r`` by ``1 - p``.
-
-    Returns
-    -------
-    dict
-        ``expected`` (the expectation derived this way), ``closed_form``
-        (``||y - (1-p) X w||^2 + p (1-p) ||Gamma w||^2``), ``difference``
-        (their expanded difference, which is 0) and the symbols ``X``, ``y``,
-        ``w``, ``R``, ``p``.
-    """
-    import sympy as sp
-
-    from .symbolic import p
-
-    X = sp.Matrix(n_samples, n_features, lambda i, j: sp.Symbol(f"x_{i + 1}{j + 1}", real=True))
-    R = sp.Matrix(n_samples, n_features, lambda i, j: sp.Symbol(f"r_{i + 1}{j + 1}"))
-    y = sp.Matrix(n_samples, 1, lambda i, _: sp.Symbol(f"y_{i + 1}", real=True))
-    w = sp.Matrix(n_features, 1, lambda j, _: sp.Symbol(f"w_{j + 1}", real=True))
-    residual = y - X.multiply_elementwise(R) * w
-    loss = sp.expand((residual.T * residual)[0, 0])
-    expected = loss.subs({r**2: r for r in R}).subs({r: 1 - p for r in R})
-    keep_residual = y - (1 - p) * X * w
-    gamma_sq = [sum(X[i, j] ** 2 for i in range(n_samples)) for j in range(n_features)]
-    closed_form = (keep_residual.T * keep_residual)[0, 0] + p * (1 - p) * sum(
-        gamma_sq[j] * w[j] ** 2 for j in range(n_features)
-    )
-    return {
-        "expected": expected,
-        "closed_form": closed_form,
-        "difference": sp.expand(expected - closed_form),
-        "X": X,
-        "y": y,
-        "w": w,
-        "R": R,
-        "p": p,
-    }
-
-
-# ---------------------------------------------------------------- experiment 7
-def noise_moments(p=P_HIDDEN, n_samples=100_000, *, rng=0) -> dict:
+def noise_moments(p=P_HIDDEN, n_samples=100_000, *, rng=0) -> NoiseMoments:
     """Sample inverted Bernoulli and Gaussian dropout multipliers and compare moments.
+
+    The Bernoulli multipliers are drawn first, then the Gaussian ones, from one
+    generator.
 
     Parameters
     ----------
     p : float in [0, 1)
         Drop probability of the Bernoulli dropout.
-    n_samples : int
+    n_samples : int >= 2
     rng : numpy.random.Generator or int
 
     Returns
     -------
-    dict
-        ``theory`` (mean 1, variance ``p / (1 - p)``) and, for ``"bernoulli"``
-        (``mask / (1 - p)``) and ``"gaussian"`` (``N(1, p / (1 - p))``), the
-        sample ``mean``, ``variance`` and standard errors ``mean_se`` and
-        ``variance_se`` (from the sample's own fourth moment).
+    NoiseMoments
     """
-    p = check_p(p)
+    p = check_p_below_one(p, why="the multipliers' variance p / (1 - p) is infinite at p = 1")
+    n_samples = check_int(n_samples, "n_samples", minimum=2)
     rng = as_generator(rng)
     ones = np.ones(n_samples, dtype=np.float32)
-    samples = {
-        "bernoulli": apply_mask(ones, sample_mask(n_samples, p, rng), p).astype(float),
-        "gaussian": gaussian_noise((n_samples,), p, rng).astype(float),
-    }
-    out = {"p": p, "theory": {"mean": 1.0, "variance": p / (1 - p)}}
-    for name, values in samples.items():
-        centred = values - values.mean()
-        variance = centred.var()
-        out[name] = {
-            "mean": float(values.mean()),
-            "variance": float(variance),
-            "mean_se": float(np.sqrt(variance / n_samples)),
-            "variance_se": float(np.sqrt((np.mean(centred**4) - variance**2) / n_samples)),
-        }
-    return out
+    bernoulli = apply_mask(ones, sample_mask(n_samples, p, rng), p).astype(float)
+    gaussian = gaussian_noise((n_samples,), p, rng).astype(float)
+    return NoiseMoments(
+        p=p,
+        n_samples=n_samples,
+        theory_mean=1.0,
+        theory_variance=p / (1 - p),
+        bernoulli=_sample_moments(bernoulli),
+        gaussian=_sample_moments(gaussian),
+    )
 
 
 def gaussian_vs_bernoulli(
@@ -937,14 +905,15 @@ def gaussian_vs_bernoulli(
     batch_size=BATCH_SIZE,
     progress=False,
 ) -> CurvesResult:
-    """Experiment 7: training curves of Bernoulli and moment-matched Gaussian dropout.
+    """Experiment 6: training curves of Bernoulli and moment-matched Gaussian dropout.
 
     Parameters
     ----------
     include_plain : bool
         Also train the network without dropout, for reference.
-    (others)
-        As in :func:`overfitting`.
+    n_train, epochs, p_input, p_hidden, seeds, hidden, lr, batch_size, progress
+        As in :func:`overfitting`; ``p_input`` and ``p_hidden`` are in [0, 1)
+        because Gaussian noise of variance ``p / (1 - p)`` has none at p = 1.
 
     Returns
     -------
@@ -952,7 +921,9 @@ def gaussian_vs_bernoulli(
         Labels ``("no dropout", "Bernoulli dropout", "Gaussian dropout")`` (the
         first only with ``include_plain``).
     """
-    p_input, p_hidden = check_p(p_input, "p_input"), check_p(p_hidden, "p_hidden")
+    why = "the Gaussian noise variance p / (1 - p) is infinite at p = 1"
+    p_input = check_p_below_one(p_input, "p_input", why=why)
+    p_hidden = check_p_below_one(p_hidden, "p_hidden", why=why)
     variants = [
         ("Bernoulli dropout", MLP, p_input, p_hidden),
         ("Gaussian dropout", GaussianDropoutMLP, p_input, p_hidden),

@@ -1,10 +1,13 @@
-"""Figures of the paper-replication experiments (:mod:`dropout_lib.experiments`).
+"""Figures of the paper-replication experiments and of the ridge identity.
 
-Each function takes an experiment's result and returns a matplotlib
-``Figure`` made without pyplot (through :func:`dropout_lib.plots.new_figure`).
-Means over seeds are lines; the spread over seeds (one standard deviation, or
-the range where noted) is a shaded band or error bars. Series differ by line
-style and marker as well as colour.
+Each function takes a result dataclass of :mod:`dropout_lib.experiments` or
+:mod:`dropout_lib.ridge` and returns a matplotlib ``Figure`` made without
+pyplot (through :func:`dropout_lib.plots.new_figure`); it only reads the
+result's fields and never runs an experiment. Means over seeds are lines; the
+spread over seeds (one sample standard deviation, from
+:func:`dropout_lib.stats.summarise`) is a shaded band or error bars. Series
+take their colour, line style and marker from :data:`dropout_lib.palette.SERIES`,
+so they differ by more than colour.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import PercentFormatter
 
-from .experiments import summarise
+from . import palette
 from .plots import new_figure
+from .stats import summarise
 
 __all__ = [
     "plot_curves",
@@ -24,13 +28,10 @@ __all__ = [
     "plot_ridge_path",
 ]
 
-#: (colour, line style, marker) of the first, second, ... series.
-STYLES = [
-    ("#1f5f99", "-", "o"),
-    ("#c05a00", "--", "s"),
-    ("#2d7d3a", ":", "^"),
-    ("#7a3d99", "-.", "D"),
-]
+
+def _style(index):
+    """(colour, line style, marker) of the ``index``-th series, cycling through the palette."""
+    return palette.SERIES[index % len(palette.SERIES)]
 
 
 def _percent(ax, axis="y"):
@@ -42,7 +43,8 @@ def _percent(ax, axis="y"):
 def _band(ax, x, values, style, label, *, markevery=None):
     """Mean line over the last axis of ``values`` with a +-1 sd band."""
     colour, linestyle, marker = style
-    mean, sd = summarise(values)
+    summary = summarise(values)
+    mean, sd = summary.mean, summary.sd
     ax.plot(
         x,
         mean,
@@ -59,14 +61,26 @@ def _band(ax, x, values, style, label, *, markevery=None):
 def _errorbars(ax, x, values, style, label):
     """Mean over the last axis of ``values`` with +-1 sd error bars."""
     colour, linestyle, marker = style
-    mean, sd = summarise(values)
+    summary = summarise(values)
     ax.errorbar(
-        x, mean, yerr=sd, color=colour, linestyle=linestyle, marker=marker, capsize=3, label=label
+        x,
+        summary.mean,
+        yerr=summary.sd,
+        color=colour,
+        linestyle=linestyle,
+        marker=marker,
+        capsize=3,
+        label=label,
     )
 
 
 def plot_curves(result, *, title=None):
-    """Training and test error against epochs for every variant of a ``CurvesResult``.
+    """Training and test error against epochs for every variant of a curves result.
+
+    Parameters
+    ----------
+    result : dropout_lib.experiments.CurvesResult
+    title : str, optional
 
     Returns
     -------
@@ -75,14 +89,14 @@ def plot_curves(result, *, title=None):
         bands one standard deviation.
     """
     fig, axes = new_figure(2, 1, width=9.0, height=3.6)
-    epochs = result.epochs
+    epochs = result.epoch_numbers
     markevery = max(1, len(epochs) // 8)
     for panel, (errors, name) in enumerate(
         ((result.train_error, "training"), (result.test_error, "test"))
     ):
         ax = axes[0, panel]
         for v, label in enumerate(result.labels):
-            _band(ax, epochs, errors[v].T, STYLES[v], label, markevery=markevery)
+            _band(ax, epochs, errors[v].T, _style(v), label, markevery=markevery)
         ax.set_xlabel("epoch")
         ax.set_ylabel(f"{name} error (% misclassified)")
         ax.set_title(f"{name.capitalize()} error")
@@ -94,12 +108,17 @@ def plot_curves(result, *, title=None):
         ax.grid(alpha=0.3)
     axes[0, 1].legend(loc="upper right")
     seeds = len(result.seeds)
-    fig.suptitle(title or f"Digits, {result.settings['n_train']} training examples, {seeds} seeds")
+    fig.suptitle(title or f"Digits, {result.n_train} training examples, {seeds} seeds")
     return fig
 
 
 def plot_effect_of_p(result, *, title=None):
     """Test and training error against the hidden drop probability (paper Fig. 9).
+
+    Parameters
+    ----------
+    result : dropout_lib.experiments.EffectOfPResult
+    title : str, optional
 
     Returns
     -------
@@ -109,17 +128,17 @@ def plot_effect_of_p(result, *, title=None):
     """
     fig, axes = new_figure(2, 1, width=9.0, height=3.6, sharey=True)
     panel_titles = (
-        f"(a) width fixed at {result.config['width']} units",
-        f"(b) (1 - p) x width fixed at {result.config['kept_units']} units",
+        f"(a) width fixed at {result.width} units",
+        f"(b) (1 - p) x width fixed at {result.kept_units} units",
     )
     for k, ax in enumerate(axes[0]):
         for index, (errors, name) in enumerate(
             ((result.test_error[k], "test"), (result.train_error[k], "training"))
         ):
-            _errorbars(ax, result.p_values, errors, STYLES[index], f"{name} error")
+            _errorbars(ax, result.p_values, errors, _style(index), f"{name} error")
         if k == 1:
             for p, width, mean in zip(
-                result.p_values, result.widths[1], summarise(result.test_error[1])[0]
+                result.p_values, result.widths[1], summarise(result.test_error[1]).mean
             ):
                 ax.annotate(
                     f"{width}",
@@ -143,6 +162,11 @@ def plot_effect_of_p(result, *, title=None):
 def plot_dataset_size(result, *, title=None):
     """Test error with and without dropout, and the gain, against training size (Fig. 10).
 
+    Parameters
+    ----------
+    result : dropout_lib.experiments.DatasetSizeResult
+    title : str, optional
+
     Returns
     -------
     matplotlib.figure.Figure
@@ -152,7 +176,7 @@ def plot_dataset_size(result, *, title=None):
     fig, axes = new_figure(2, 1, width=9.0, height=3.6)
     ax = axes[0, 0]
     for v, label in enumerate(result.labels):
-        _errorbars(ax, result.sizes, result.test_error[v], STYLES[v], label)
+        _errorbars(ax, result.sizes, result.test_error[v], _style(v), label)
     ax.set_xscale("log")
     ax.set_xlabel("training examples (log scale)")
     ax.set_ylabel("test error (% misclassified)")
@@ -161,8 +185,8 @@ def plot_dataset_size(result, *, title=None):
     ax.legend()
     ax.grid(alpha=0.3)
     ax = axes[0, 1]
-    _errorbars(ax, result.sizes, result.gain, STYLES[2], "gain from dropout")
-    ax.axhline(0.0, color="black", linewidth=0.8)
+    _errorbars(ax, result.sizes, result.gain, _style(2), "gain from dropout")
+    ax.axhline(0.0, color=palette.INK, linewidth=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("training examples (log scale)")
     ax.set_ylabel("error without minus with dropout (points)")
@@ -176,6 +200,11 @@ def plot_dataset_size(result, *, title=None):
 def plot_monte_carlo(result, *, title=None):
     """Monte-Carlo test error against the number of sampled masks k (paper Fig. 11).
 
+    Parameters
+    ----------
+    result : dropout_lib.experiments.MonteCarloResult
+    title : str, optional
+
     Returns
     -------
     matplotlib.figure.Figure
@@ -187,9 +216,10 @@ def plot_monte_carlo(result, *, title=None):
     ax = axes[0, 0]
     k = result.k_values
     flat = result.mc_error.reshape(-1, len(k)).T
-    _band(ax, k, flat, STYLES[0], "Monte-Carlo average of k passes")
-    ws_mean, ws_sd = summarise(result.weight_scaling_error)
-    colour, linestyle, _ = STYLES[1]
+    _band(ax, k, flat, _style(0), "Monte-Carlo average of k passes")
+    weight_scaling = summarise(result.weight_scaling_error)
+    ws_mean, ws_sd = weight_scaling.mean, weight_scaling.sd
+    colour, linestyle, _ = _style(1)
     ax.axhline(ws_mean, color=colour, linestyle=linestyle, label="weight scaling (dropout off)")
     ax.axhspan(ws_mean - ws_sd, ws_mean + ws_sd, color=colour, alpha=0.15, linewidth=0)
     ax.set_xscale("log")
@@ -205,6 +235,13 @@ def plot_monte_carlo(result, *, title=None):
 def plot_sparsity(result, *, title=None, bins=40):
     """Histograms of hidden activations and of mean activation per unit (paper Fig. 8).
 
+    Parameters
+    ----------
+    result : dropout_lib.experiments.SparsityResult
+    title : str, optional
+    bins : int
+        Histogram bins of each panel.
+
     Returns
     -------
     matplotlib.figure.Figure
@@ -219,7 +256,7 @@ def plot_sparsity(result, *, title=None, bins=40):
     unit_edges = np.linspace(0, unit_high, bins + 1)
     hatches = ["", "//", ".."]
     for v, label in enumerate(result.labels):
-        colour, linestyle, _ = STYLES[v]
+        colour, linestyle, _ = _style(v)
         acts = result.activations[v]
         zero = np.mean(acts == 0)
         common = dict(
@@ -260,9 +297,10 @@ def plot_ridge_path(path, *, title=None):
 
     Parameters
     ----------
-    path : dict
-        From :func:`dropout_lib.experiments.ridge_path`: ``p_values`` (P,),
+    path : dropout_lib.ridge.RidgePath
+        From :func:`dropout_lib.ridge.ridge_path`: ``p_values`` (P,),
         ``dropout`` and ``ridge`` of shape (P, d).
+    title : str, optional
 
     Returns
     -------
@@ -272,26 +310,26 @@ def plot_ridge_path(path, *, title=None):
     """
     fig, axes = new_figure(1, 1, width=6.4, height=3.8)
     ax = axes[0, 0]
-    p = path["p_values"]
-    for j in range(path["ridge"].shape[1]):
-        colour, linestyle, marker = STYLES[j % len(STYLES)]
+    p = path.p_values
+    for j in range(path.ridge.shape[1]):
+        colour, linestyle, marker = _style(j)
         ax.plot(
             p,
-            path["ridge"][:, j],
+            path.ridge[:, j],
             color=colour,
             linestyle=linestyle,
             label=rf"ridge $\tilde w_{j + 1}$",
         )
         ax.plot(
             p,
-            path["dropout"][:, j],
+            path.dropout[:, j],
             color=colour,
             linestyle="none",
             marker=marker,
             markerfacecolor="none",
             label=rf"dropout (enumerated) $(1-p)\,w_{j + 1}$",
         )
-    ax.axhline(0, color="black", linewidth=0.8)
+    ax.axhline(0, color=palette.INK, linewidth=0.8)
     ax.set_xlabel("drop probability p")
     ax.set_ylabel("weight")
     ax.grid(alpha=0.3)

@@ -7,13 +7,14 @@ from standard errors, as each comment says; no number printed by a chapter is
 copied here.
 """
 
+import math
+
 import numpy as np
 import pytest
-import sympy as sp
 
 from dropout_lib import experiments as ex
 from dropout_lib import plots_experiments as plots
-from dropout_lib.masks import enumerate_masks
+from dropout_lib import ridge, stats
 
 
 @pytest.fixture(scope="module")
@@ -66,72 +67,37 @@ def test_mean_hidden_activation_is_lower_and_sparser_with_dropout(curves):
     assert len(result.activations[0]) == len(curves.seeds) * 597 * ex.HIDDEN[-1]
 
 
-@pytest.mark.parametrize(
-    "n_samples, n_features, p", [(4, 3, 0.3), (5, 4, 0.5), (2, 2, 0.0), (3, 2, 1.0), (6, 3, 0.9)]
-)
-def test_ridge_identity_holds_to_1e_10_on_random_data(n_samples, n_features, p):
-    # Both sides are sums of at most 2**20 float64 terms of order 10, so their
-    # rounding errors are near 1e-13; 1e-10 is the issue's bound.
-    check = ex.ridge_identity_check(n_samples, n_features, p, rng=n_samples * 10 + n_features)
-    assert check.difference < 1e-10
-
-
-def test_expected_objective_is_the_mask_average():
-    # Independent check of the enumeration: a Monte-Carlo-free brute force
-    # over masks built one by one from enumerate_masks.
-    rng = np.random.default_rng(1)
-    X, y, w, p = rng.normal(size=(2, 3)), rng.normal(size=2), rng.normal(size=3), 0.4
-    masks, probs = enumerate_masks(6, p)
-    total = sum(
-        prob * np.sum((y - (mask.reshape(2, 3) * X) @ w) ** 2) for mask, prob in zip(masks, probs)
-    )
-    assert ex.expected_dropout_objective(X, y, w, p) == pytest.approx(total, rel=1e-12)
-
-
-def test_ridge_identity_holds_symbolically():
-    result = ex.symbolic_ridge_identity(2, 2)
-    assert result["difference"] == 0
-    # And the symbolic expectation evaluates to the enumerated one.
-    rng = np.random.default_rng(2)
-    X, y, w, p = rng.normal(size=(2, 2)), rng.normal(size=2), rng.normal(size=2), 0.35
-    values = {result["p"]: p}
-    values.update({s: v for s, v in zip(result["X"], X.ravel())})
-    values.update({s: v for s, v in zip(result["y"], y)})
-    values.update({s: v for s, v in zip(result["w"], w)})
-    symbolic = float(sp.N(result["expected"].subs(values)))
-    assert symbolic == pytest.approx(ex.expected_dropout_objective(X, y, w, p), abs=1e-10)
-
-
-@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
-def test_minimiser_of_expected_objective_is_per_feature_ridge(p):
-    rng = np.random.default_rng(3)
-    X, y = rng.normal(size=(5, 3)), rng.normal(size=5)
-    # Sec. 9.1: w~ = (1 - p) w. Both come from 3x3 linear solves of
-    # well-conditioned random matrices, so agreement is near machine precision.
-    np.testing.assert_allclose(
-        (1 - p) * ex.dropout_ridge_solution(X, y, p),
-        ex.per_feature_ridge_solution(X, y, p),
-        rtol=1e-10,
-        atol=1e-12,
-    )
-
-
 @pytest.mark.parametrize("p", [0.2, 0.5])
 def test_gaussian_noise_matches_inverted_bernoulli_moments(p):
     moments = ex.noise_moments(p, 200_000, rng=4)
-    theory = moments["theory"]
-    assert theory["variance"] == pytest.approx(p / (1 - p))
-    for kind in ("bernoulli", "gaussian"):
-        sample = moments[kind]
+    assert moments.theory_mean == 1.0
+    assert moments.theory_variance == pytest.approx(p / (1 - p))
+    for sample in (moments.bernoulli, moments.gaussian):
         # Four standard errors (from the samples' own spread and fourth
         # moment): a fixed seed lands inside with probability 0.99994.
-        assert abs(sample["mean"] - theory["mean"]) < 4 * sample["mean_se"]
-        assert abs(sample["variance"] - theory["variance"]) < 4 * sample["variance_se"]
+        assert abs(sample.mean - 1.0) < 4 * sample.mean_se
+        assert abs(sample.variance - p / (1 - p)) < 4 * sample.variance_se
+    # The standard errors estimate their closed forms. The Bernoulli multiplier
+    # m / q is p / q above its mean with probability q and 1 below it with
+    # probability p, so its fourth central moment is q (p / q)^4 + p; a
+    # Gaussian's is 3 var^2. (At p = 0.5 the Bernoulli one is var^2: its sample
+    # variance is 1 - (mean - 1)^2 and has almost no spread, so the estimate is
+    # only near 0, within a twentieth of the mean's standard error.)
+    var, q, n = p / (1 - p), 1 - p, 200_000
+    bernoulli_m4 = q * (p / q) ** 4 + p
+    assert moments.bernoulli.mean_se == pytest.approx(math.sqrt(var / n), rel=0.02)
+    assert moments.gaussian.mean_se == pytest.approx(math.sqrt(var / n), rel=0.02)
+    assert moments.bernoulli.variance_se == pytest.approx(
+        math.sqrt((bernoulli_m4 - var**2) / n), rel=0.05, abs=1e-4
+    )
+    assert moments.gaussian.variance_se == pytest.approx(var * math.sqrt(2 / n), rel=0.05)
 
 
 def test_effect_of_p_settings_share_the_network_where_widths_agree():
     result = ex.effect_of_p((0.0, 0.5), width=16, kept_units=8, updates=20, seeds=(0, 1))
     np.testing.assert_array_equal(result.widths, [[16, 16], [8, 16]])
+    # 20 updates of mini-batches of 32 on 300 digits (10 batches an epoch): 2 epochs.
+    assert result.epochs == 2 and result.setting_names == ex.EFFECT_OF_P_SETTINGS
     # At p = 0.5 both settings are the same 16-unit network with the same seed.
     np.testing.assert_array_equal(result.test_error[0, 1], result.test_error[1, 1])
     assert result.test_error.shape == result.train_error.shape == (2, 2, 2)
@@ -140,6 +106,7 @@ def test_effect_of_p_settings_share_the_network_where_widths_agree():
 def test_dataset_size_uses_one_test_set_and_reports_the_gain():
     result = ex.dataset_size((50, 100), updates=10, seeds=(0,), hidden=(8,))
     assert result.test_error.shape == (2, 2, 1)
+    assert result.labels == ("no dropout", "dropout") and result.hidden == (8,)
     np.testing.assert_array_equal(result.gain, result.test_error[0] - result.test_error[1])
 
 
@@ -151,7 +118,7 @@ def test_figures_have_titles_and_labels(curves):
         plots.plot_monte_carlo(
             ex.monte_carlo_vs_weight_scaling(curves.models[1], curves.data, k_values=(1, 2))
         ),
-        plots.plot_ridge_path(ex.ridge_path((0.0, 0.5))),
+        plots.plot_ridge_path(ridge.ridge_path((0.0, 0.5))),
         plots.plot_effect_of_p(ex.effect_of_p((0.0, 0.5), width=8, kept_units=4, updates=5)),
         plots.plot_dataset_size(ex.dataset_size((50, 100), updates=5, hidden=(8,))),
     ]
@@ -168,10 +135,88 @@ def test_bad_arguments_are_named():
         ex.overfitting(p_hidden=2.0)
     with pytest.raises(ValueError, match="k_values"):
         ex.monte_carlo_vs_weight_scaling([object()], [object()], k_values=(0, 5))
-    with pytest.raises(ValueError, match="entries"):
-        ex.expected_dropout_objective(np.ones((5, 5)), np.ones(5), np.ones(5), 0.5)
+    with pytest.raises(ValueError, match="seeds"):
+        ex.overfitting(seeds=())
 
 
-def test_format_percent_uses_the_sample_standard_deviation():
-    # Seeds 0.10, 0.20, 0.30: mean 0.20, sample sd 0.10 (ddof = 1).
-    assert ex.format_percent([0.1, 0.2, 0.3]) == "20.0 ± 10.0"
+# Each call fails in its argument checks, before any training starts.
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda: ex.overfitting(epochs=2.5), TypeError),
+        (lambda: ex.overfitting(epochs=0), ValueError),
+        (lambda: ex.overfitting(seeds=(0, "1")), TypeError),
+        (lambda: ex.overfitting(seeds=(-1,)), ValueError),
+        (lambda: ex.overfitting(hidden=(8, 4.0)), TypeError),
+        (lambda: ex.overfitting(hidden=(0,)), ValueError),
+        (lambda: ex.overfitting(lr="0.1"), TypeError),
+        (lambda: ex.overfitting(lr=0.0), ValueError),
+        (lambda: ex.overfitting(batch_size=True), TypeError),
+        (lambda: ex.overfitting(p_input="0.2"), TypeError),
+        (lambda: ex.overfitting(p_input=1.0), ValueError),
+        (lambda: ex.effect_of_p(width=8.0), TypeError),
+        (lambda: ex.effect_of_p(kept_units=0), ValueError),
+        (lambda: ex.dataset_size((50, 100.0)), TypeError),
+        (lambda: ex.dataset_size((0,)), ValueError),
+        (lambda: ex.dataset_size(updates=None), TypeError),
+        (lambda: ex.monte_carlo_vs_weight_scaling([], [], n_repeats=0), ValueError),
+        (lambda: ex.monte_carlo_vs_weight_scaling([], [], k_values=(1.5,)), TypeError),
+        (lambda: ex.noise_moments(0.5, 1), ValueError),
+        (lambda: ex.noise_moments(0.5, 1e5), TypeError),
+        (lambda: ex.noise_moments(1.0), ValueError),
+        (lambda: ex.epochs_for(1500, 300, 0), ValueError),
+        (lambda: ex.epochs_for(1500, "300", 32), TypeError),
+    ],
+)
+def test_bad_types_are_type_errors_and_bad_values_value_errors(call, error):
+    with pytest.raises(error):
+        call()
+
+
+def test_numpy_integers_are_accepted_where_ints_are():
+    moments = ex.noise_moments(0.5, np.int64(1000), rng=np.int64(3))
+    assert moments.n_samples == 1000 and isinstance(moments.n_samples, int)
+    # 1500 updates of batches of 32 on 1200 examples: 38 batches an epoch, 40 epochs.
+    assert ex.epochs_for(np.int64(1500), np.int32(1200), np.int64(32)) == 40
+    result = ex.effect_of_p(
+        (0.0,), width=np.int64(4), kept_units=np.int64(4), updates=np.int64(2), seeds=(np.int64(0),)
+    )
+    assert result.width == 4 and result.seeds == (0,)
+
+
+def test_results_are_frozen_dataclasses():
+    moments = ex.noise_moments(0.5, 100, rng=0)
+    with pytest.raises(AttributeError):
+        moments.p = 0.1
+
+
+def test_summary_statistics_are_mean_sample_sd_and_standard_error():
+    # Seeds 0.10, 0.20, 0.30: mean 0.20, sample sd 0.10 (ddof = 1), se 0.10 / sqrt(3).
+    summary = stats.summarise([0.1, 0.2, 0.3])
+    assert summary.mean == pytest.approx(0.2)
+    assert summary.sd == pytest.approx(0.1)
+    assert summary.se == pytest.approx(0.1 / math.sqrt(3))
+    assert summary.n == 3
+    assert stats.format_percent([0.1, 0.2, 0.3]) == "20.0 ± 10.0"
+    # Along another axis, and a single run has no spread.
+    columns = stats.summarise([[1.0, 2.0], [3.0, 6.0]], axis=0)
+    np.testing.assert_allclose(columns.mean, [2.0, 4.0])
+    np.testing.assert_allclose(columns.sd, [math.sqrt(2), math.sqrt(8)])
+    assert stats.summarise([0.5]).sd == 0.0
+    with pytest.raises(ValueError, match="axis"):
+        stats.summarise([1.0, 2.0], axis=1)
+    with pytest.raises(TypeError, match="axis"):
+        stats.summarise([1.0, 2.0], axis=0.0)
+    with pytest.raises(TypeError, match="values"):
+        stats.summarise(["a", "b"])
+
+
+def test_plots_read_results_without_importing_the_experiment_runner():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(plots))
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert "experiments" not in imported and "stats" in imported
