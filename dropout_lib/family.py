@@ -3,9 +3,10 @@
 Every member injects multiplicative noise while training and is deterministic
 at evaluation. ``p`` is always the probability of **dropping** (a unit, a
 weight or a channel) and ``q = 1 - p`` the probability of keeping it. The edge
-cases follow the core :func:`dropout_lib.dropout` (and PyTorch): a ``p`` outside
-[0, 1] raises a ``ValueError`` that names it, ``p = 0`` and evaluation return a
-copy of the input, and ``p = 1`` returns zeros where that has a meaning.
+cases follow the core :func:`dropout_lib.dropout` (and PyTorch): a ``p`` that is
+not a real number raises a ``TypeError`` and one outside [0, 1] (or NaN) a
+``ValueError``, both naming it; ``p = 0`` and evaluation return a copy of the
+input, and ``p = 1`` returns zeros where that has a meaning.
 Floating dtypes are kept (float32 in, float32 out) and inputs are never
 modified.
 
@@ -24,11 +25,17 @@ modified.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._checks import as_generator, as_real_array, check_p, check_p_below_one
+from ._checks import (
+    as_generator,
+    as_real_array,
+    check_choice,
+    check_int,
+    check_p,
+    check_p_below_one,
+    check_shape,
+)
 from .layers import apply_mask
 from .masks import sample_mask
 
@@ -62,6 +69,8 @@ SELU_SCALE = 1.0507009873554804934193349852946
 #: units to it (about -1.7580993408473766).
 ALPHA_PRIME = -SELU_SCALE * SELU_ALPHA
 
+_GAUSSIAN_WHY = "the Gaussian noise variance p / (1 - p) is infinite at p = 1"
+
 
 def gaussian_noise(shape, p, rng) -> np.ndarray:
     """Multiplicative Gaussian dropout noise, ``r ~ N(1, p / (1 - p))``, in float32.
@@ -72,17 +81,19 @@ def gaussian_noise(shape, p, rng) -> np.ndarray:
 
     Parameters
     ----------
-    shape : tuple of int
+    shape : int or tuple of int
     p : float in [0, 1)
         The drop probability of the Bernoulli dropout being matched.
-    rng : numpy.random.Generator
+    rng : numpy.random.Generator or int
+        The noise is drawn from it (an int seeds a new generator).
 
     Returns
     -------
     noise : ndarray of float32, shape ``shape``
     """
-    p = check_p_below_one(p, why="the Gaussian noise variance p / (1 - p) is infinite at p = 1")
-    noise = rng.standard_normal(shape, dtype=np.float32)
+    shape = check_shape(shape)
+    p = check_p_below_one(p, why=_GAUSSIAN_WHY)
+    noise = as_generator(rng).standard_normal(shape, dtype=np.float32)
     noise *= np.float32(np.sqrt(p / (1.0 - p)))
     noise += np.float32(1.0)
     return noise
@@ -129,11 +140,9 @@ def gaussian_dropout(x, p, *, training=True, rng=None) -> np.ndarray:
     p = check_p(p)
     if not training or p == 0.0:
         return x.copy()
-    if p == 1.0:
-        raise ValueError(
-            "p must be below 1 for Gaussian dropout while training: the noise variance "
-            f"p / (1 - p) is infinite at p={p!r}"
-        )
+    p = check_p_below_one(
+        p, why="Gaussian dropout while training: the noise variance p / (1 - p) is infinite"
+    )
     # One noise generator for the whole library (GaussianDropoutMLP uses it too).
     return x * gaussian_noise(x.shape, p, as_generator(rng)).astype(x.dtype, copy=False)
 
@@ -156,9 +165,7 @@ def alpha_dropout_affine(p) -> tuple[float, float]:
     -------
     a, b : float
     """
-    p = check_p(p)
-    if p == 1.0:
-        raise ValueError(f"alpha dropout has no affine correction at p={p!r}: q = 0")
+    p = check_p_below_one(p, why="alpha dropout has no affine correction when q = 0")
     q = 1.0 - p
     a = (q + ALPHA_PRIME**2 * q * (1.0 - q)) ** -0.5
     b = -a * (1.0 - q) * ALPHA_PRIME
@@ -221,15 +228,26 @@ def alpha_dropout(x, p, *, training=True, per_channel=False, rng=None) -> np.nda
     return apply_alpha_mask(x, mask, p)
 
 
-def _check_layer(x, W):
-    x = as_real_array(x)
+def _check_layer(x, W, name="x"):
+    """``x`` (n, d_in) and ``W`` (d_in, d_out) as real arrays; ``name`` is what ``x`` is called."""
+    x = as_real_array(x, name)
     W = as_real_array(W, "W")
     if x.ndim != 2 or W.ndim != 2 or x.shape[1] != W.shape[0]:
         raise ValueError(
-            f"x must have shape (n, d_in) and W shape (d_in, d_out), but got x{x.shape} "
-            f"and W{W.shape}"
+            f"{name} must have shape (n, d_in) and W shape (d_in, d_out), but got "
+            f"{name}{x.shape} and W{W.shape}"
         )
     return x, W
+
+
+def _check_bias(b, W):
+    """``b`` as a real array of shape (d_out,) for the weights ``W`` (d_in, d_out)."""
+    b = as_real_array(b, "b")
+    if b.shape != (W.shape[1],):
+        raise ValueError(
+            f"b must have shape (d_out,) = ({W.shape[1]},) to match W{W.shape}, but got b{b.shape}"
+        )
+    return b
 
 
 def dropconnect(x, W, p, *, training=True, inverted=True, rng=None) -> np.ndarray:
@@ -311,7 +329,8 @@ def dropconnect_gaussian_inference(
     W : array_like of float, shape (d_in, d_out)
     p : float in [0, 1]
     activation : callable
-        Elementwise non-linearity, e.g. ``lambda u: np.maximum(u, 0)``.
+        Elementwise non-linearity, e.g. ``lambda u: np.maximum(u, 0)``; a
+        non-callable raises ``TypeError``.
     bias : array_like of float, shape (d_out,), optional
         Added to the pre-activation; never dropped.
     n_samples : int >= 1
@@ -322,17 +341,19 @@ def dropconnect_gaussian_inference(
     -------
     out : ndarray of float64, shape (n, d_out)
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (numbers.Integral, np.integer)):
-        raise TypeError(f"n_samples must be a positive int, but got {n_samples!r}")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be at least 1, but got n_samples={n_samples}")
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    if not callable(activation):
+        raise TypeError(
+            f"activation must be a callable such as np.tanh, but got {activation!r} of type "
+            f"{type(activation).__name__}"
+        )
     mean, var = dropconnect_moments(x, W, p, inverted=inverted)
     if bias is not None:
         mean = mean + as_real_array(bias, "bias")
     rng = as_generator(rng)
     total = np.zeros_like(mean)
     std = np.sqrt(var)
-    for _ in range(int(n_samples)):
+    for _ in range(n_samples):
         total += activation(mean + std * rng.standard_normal(mean.shape))
     return total / n_samples
 
@@ -342,7 +363,7 @@ def channel_mask(shape, p, rng=None) -> np.ndarray:
 
     Parameters
     ----------
-    shape : tuple of 4 ints
+    shape : tuple of 4 ints >= 0
         ``(N, C, H, W)``.
     p : float in [0, 1]
         Probability of dropping each channel of each example.
@@ -353,10 +374,9 @@ def channel_mask(shape, p, rng=None) -> np.ndarray:
     mask : ndarray of bool, shape (N, C, 1, 1)
         Broadcasts against the feature maps.
     """
+    shape = check_shape(shape)
     if len(shape) != 4:
-        raise ValueError(
-            f"x must hold feature maps of shape (N, C, H, W), but got shape {tuple(shape)}"
-        )
+        raise ValueError(f"shape must be (N, C, H, W) of feature maps, but got shape={shape}")
     return sample_mask((shape[0], shape[1], 1, 1), p, as_generator(rng))
 
 
@@ -422,17 +442,14 @@ def noisy_readout(h, W, b, p, method, *, n_samples, rng=None) -> np.ndarray:
     -------
     logits : ndarray, shape (n_samples, n, d_out)
     """
-    h, W = _check_layer(h, W)
-    b = as_real_array(b, "b")
-    if method not in READOUT_METHODS:
-        raise ValueError(f"method must be one of {list(READOUT_METHODS)}, but got {method!r}")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (numbers.Integral, np.integer)):
-        raise TypeError(f"n_samples must be a positive int, but got {n_samples!r}")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be at least 1, but got n_samples={n_samples}")
+    h, W = _check_layer(h, W, "h")
+    b = _check_bias(b, W)
+    p = check_p_below_one(p, why="inverted dropout divides by 1 - p")
+    method = check_choice(method, "method", READOUT_METHODS)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
     rng = as_generator(rng)
     out = []
-    for _ in range(int(n_samples)):
+    for _ in range(n_samples):
         if method == "dropconnect":
             out.append(dropconnect(h, W, p, rng=rng) + b)
         elif method == "gaussian":
@@ -463,12 +480,11 @@ def readout_moments(h, W, b, p):
     -------
     mean, var : ndarray of float64, shape (n, d_out)
     """
-    h, W = _check_layer(h, W)
-    p = check_p(p)
-    if p == 1.0:
-        raise ValueError(f"p must be below 1: inverted dropout divides by 1 - p, got p={p!r}")
+    h, W = _check_layer(h, W, "h")
+    b = _check_bias(b, W)
+    p = check_p_below_one(p, why="inverted dropout divides by 1 - p")
     h, W = h.astype(np.float64), W.astype(np.float64)
-    return h @ W + as_real_array(b, "b"), p / (1.0 - p) * ((h * h) @ (W * W))
+    return h @ W + b, p / (1.0 - p) * ((h * h) @ (W * W))
 
 
 def fill_from_neighbours(x, keep) -> np.ndarray:

@@ -25,12 +25,18 @@ SQRT_N = math.sqrt  # standard errors below are sd / sqrt(n)
         lambda x, p: fam.dropconnect(x.reshape(2, -1), np.ones((x.size // 2, 3)), p, rng=0),
     ],
 )
-@pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan"), "0.5", True])
-def test_bad_p_is_refused_like_the_core(call, bad):
+@pytest.mark.parametrize(
+    "bad, error",
+    [(-0.1, ValueError), (1.5, ValueError), (float("nan"), ValueError), ("0.5", TypeError),
+     (True, TypeError), (None, TypeError)],
+)  # fmt: skip
+def test_bad_p_is_refused_like_the_core(call, bad, error):
+    # A p of the wrong type is a TypeError, a number outside [0, 1] a ValueError,
+    # in every member exactly as in the core dropout.
     x = np.ones((2, 3, 2, 2))
-    with pytest.raises(ValueError) as core:
+    with pytest.raises(error) as core:
         dropout(x, bad)
-    with pytest.raises(ValueError) as ours:
+    with pytest.raises(error) as ours:
         call(x, bad)
     assert repr(bad) in str(ours.value) and repr(bad) in str(core.value)
 
@@ -404,3 +410,61 @@ def test_feature_maps_match_scipy_correlation(rng):
             np.testing.assert_allclose(maps[n, c], expected, atol=1e-12)
     with pytest.raises(ValueError, match="odd"):
         fam.feature_maps(images, rng.normal(size=(1, 2, 2)))
+
+
+# ------------------------------------------------------------ argument checks
+
+_H, _WR, _B = np.ones((2, 3)), np.ones((3, 2)), np.zeros(2)
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: fam.noisy_readout(_H, _WR, _B, 0.5, "gaussian", n_samples=2.0), TypeError,
+         "n_samples"),
+        (lambda: fam.noisy_readout(_H, _WR, _B, 0.5, "gaussian", n_samples=True), TypeError,
+         "n_samples"),
+        (lambda: fam.noisy_readout(_H, _WR, _B, 0.5, 3, n_samples=2), TypeError, "method"),
+        (lambda: fam.noisy_readout(_H, _WR, _B, 0.5, "dropblock", n_samples=2), ValueError,
+         "method"),
+        (lambda: fam.dropconnect_gaussian_inference(_H, _WR, 0.5, np.tanh, n_samples="3"),
+         TypeError, "n_samples"),
+        (lambda: fam.dropconnect_gaussian_inference(_H, _WR, 0.5, np.tanh, n_samples=-1),
+         ValueError, "n_samples"),
+        (lambda: fam.dropconnect_gaussian_inference(_H, _WR, 0.5, "relu"), TypeError,
+         "activation"),
+        (lambda: fam.readout_moments(_H, _WR, _B, 1.0), ValueError, "below 1"),
+        (lambda: fam.readout_moments(_H, _WR, _B, "0.5"), TypeError, "p"),
+        (lambda: fam.gaussian_noise((2, 3), 1.0, 0), ValueError, "infinite"),
+        (lambda: fam.gaussian_noise((2, 3.0), 0.5, 0), TypeError, "shape"),
+        (lambda: fam.gaussian_noise((2, -3), 0.5, 0), ValueError, "shape"),
+        (lambda: fam.gaussian_noise((2, 3), 0.5, "seed"), TypeError, "rng"),
+        (lambda: fam.channel_mask((2, 3), 0.5, 0), ValueError, "N, C, H, W"),
+        (lambda: fam.channel_mask((2, 3, 1.5, 1), 0.5, 0), TypeError, "shape"),
+        (lambda: fam.alpha_dropout_affine(1.0), ValueError, "q = 0"),
+        (lambda: fam.alpha_dropout_affine([0.5]), TypeError, "p"),
+        (lambda: fam.selu(["a"]), TypeError, "x"),
+    ],
+)  # fmt: skip
+def test_bad_types_are_type_errors_and_bad_values_value_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_numpy_integers_are_accepted_where_ints_are():
+    out = fam.noisy_readout(_H, _WR, _B, 0.5, "bernoulli", n_samples=np.int64(3), rng=np.int64(0))
+    assert out.shape == (3, 2, 2)
+    inference = fam.dropconnect_gaussian_inference(_H, _WR, 0.0, np.tanh, n_samples=np.int32(2))
+    np.testing.assert_allclose(inference, np.tanh(_H @ _WR))  # p = 0: no noise, exactly tanh
+    assert fam.gaussian_noise((np.int64(2), np.int64(3)), 0.5, 0).shape == (2, 3)
+    assert fam.channel_mask(tuple(np.array([2, 3, 4, 4])), 0.5, 0).shape == (2, 3, 1, 1)
+
+
+def test_gaussian_noise_is_drawn_from_the_given_generator():
+    # N(1, p / (1 - p)) in float32: standard normal draws scaled and shifted.
+    p = 0.2
+    noise = fam.gaussian_noise((4, 5), p, np.random.default_rng(7))
+    expected = np.random.default_rng(7).standard_normal((4, 5), dtype=np.float32)
+    expected = expected * np.float32(math.sqrt(p / (1 - p))) + np.float32(1)
+    assert noise.dtype == np.float32
+    np.testing.assert_allclose(noise, expected, rtol=1e-6)
