@@ -24,12 +24,18 @@ backward passes from :mod:`dropout_lib.layers` instead of copying them.
 
 from __future__ import annotations
 
-import numbers
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_generator, as_real_array, check_p
+from ._checks import (
+    as_generator,
+    as_real_array,
+    check_int,
+    check_p,
+    check_p_below_one,
+    check_real,
+)
 from .layers import apply_mask, dropout_backward
 from .masks import sample_mask
 
@@ -48,20 +54,9 @@ __all__ = [
 ]
 
 
-def _check_positive(value, name):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive real number, but got {value!r}")
-    if not value > 0:
-        raise ValueError(f"{name} must be positive, but got {name}={value!r}")
-    return float(value)
-
-
-def _check_count(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an int, but got {value!r} of type {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, but got {name}={value}")
-    return int(value)
+def _positive(value, name) -> float:
+    """``value`` as a float after checking that it is a finite real number above 0."""
+    return check_real(value, name, low=0.0, low_open=True, high_open=True)
 
 
 def model_precision(p, length_scale, n_train, weight_decay) -> float:
@@ -84,10 +79,10 @@ def model_precision(p, length_scale, n_train, weight_decay) -> float:
         Its inverse ``1/tau`` is the observation-noise variance added to the
         predictive variance.
     """
-    p = check_p(p)
-    length_scale = _check_positive(length_scale, "length_scale")
-    n_train = _check_count(n_train, "n_train")
-    weight_decay = _check_positive(weight_decay, "weight_decay")
+    p = check_p_below_one(p, why="with nothing kept the model precision is 0")
+    length_scale = _positive(length_scale, "length_scale")
+    n_train = check_int(n_train, "n_train", minimum=1)
+    weight_decay = _positive(weight_decay, "weight_decay")
     return (1.0 - p) * length_scale**2 / (2.0 * n_train * weight_decay)
 
 
@@ -96,9 +91,21 @@ def weight_decay_for_precision(p, length_scale, n_train, tau) -> float:
 
     The inverse of :func:`model_precision`: choose ``tau`` as one over the noise
     variance you expect, and train with this weight decay.
+
+    Parameters
+    ----------
+    p : float in [0, 1)
+    length_scale : float > 0
+    n_train : int >= 1
+    tau : float > 0
+        The model precision wanted.
+
+    Returns
+    -------
+    weight_decay : float
     """
     p = check_p(p)
-    tau = _check_positive(tau, "tau")
+    tau = _positive(tau, "tau")
     return model_precision(p, length_scale, n_train, 1.0) / tau
 
 
@@ -127,7 +134,7 @@ def predictive_moments(samples, tau=None):
     var = (samples**2).mean(axis=0) - mean**2
     var = np.maximum(var, 0.0)  # rounding can make a zero spread slightly negative
     if tau is not None:
-        var = var + 1.0 / _check_positive(tau, "tau")
+        var = var + 1.0 / _positive(tau, "tau")
     return mean, var
 
 
@@ -145,7 +152,11 @@ def predictive_moments_by_samples(samples, sample_counts, tau=None):
     means, variances : ndarray of float64, shape (len(sample_counts), ...)
     """
     samples = as_real_array(samples, "samples")
-    counts = [_check_count(t, "sample_counts entry") for t in sample_counts]
+    counts = [check_int(t, "sample_counts", minimum=1) for t in sample_counts]
+    if not counts:
+        raise ValueError("sample_counts must hold at least one number of passes, but got none")
+    if samples.ndim < 1:
+        raise ValueError(f"samples needs at least one pass along axis 0, got {samples.shape}")
     if max(counts) > samples.shape[0]:
         raise ValueError(
             f"sample_counts go up to {max(counts)} but only {samples.shape[0]} passes were given"
@@ -194,16 +205,20 @@ def mutual_information(prob_samples) -> np.ndarray:
     )
 
 
-class EntropyBins(NamedTuple):
+@dataclass(frozen=True, eq=False)
+class EntropyBins:
     """Error rate of the predictions grouped by predictive entropy.
 
     Attributes
     ----------
-    edges : ndarray, shape (n_bins + 1,)
+    edges : ndarray of float64, shape (n_bins + 1,)
         Entropy at the bin boundaries (quantiles, so bins hold about equal counts).
-    mean_entropy : ndarray, shape (n_bins,)
-    error_rate : ndarray, shape (n_bins,)
+    mean_entropy : ndarray of float64, shape (n_bins,)
+        Mean entropy of the examples in each bin.
+    error_rate : ndarray of float64, shape (n_bins,)
+        Fraction of wrong predictions in each bin.
     count : ndarray of int, shape (n_bins,)
+        Examples in each bin.
     """
 
     edges: np.ndarray
@@ -232,7 +247,7 @@ def error_by_entropy(entropy, wrong, n_bins=5) -> EntropyBins:
         raise ValueError(
             f"entropy and wrong must be 1-D of one length, got {entropy.shape} and {wrong.shape}"
         )
-    n_bins = _check_count(n_bins, "n_bins")
+    n_bins = check_int(n_bins, "n_bins", minimum=1)
     if n_bins > entropy.size:
         raise ValueError(f"n_bins={n_bins} is more than the {entropy.size} examples")
     # Sorting and splitting gives equal counts even when many entropies tie.
@@ -245,6 +260,18 @@ def error_by_entropy(entropy, wrong, n_bins=5) -> EntropyBins:
         error_rate=np.array([wrong[g].mean() for g in groups]),
         count=np.array([g.size for g in groups]),
     )
+
+
+def _interval(value, name) -> tuple[float, float]:
+    """``value`` as a pair of finite floats ``(low, high)``."""
+    try:
+        low, high = value
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a pair (low, high) of numbers, but got {value!r}"
+        ) from None
+    finite = dict(high_open=True, low_open=True)
+    return check_real(low, f"{name}[0]", **finite), check_real(high, f"{name}[1]", **finite)
 
 
 def gap_target(x) -> np.ndarray:
@@ -264,14 +291,17 @@ def gap_regression_data(n=60, *, noise=0.1, gap=(-1.0, 1.0), span=(-4.0, 4.0), s
         Standard deviation of the Gaussian noise on ``y``.
     gap, span : (float, float)
         The empty interval and the whole interval, ``span[0] < gap[0] < gap[1] < span[1]``.
-    seed : int
+    seed : int >= 0
 
     Returns
     -------
     x, y : ndarray of float64, shape (n,)
         ``y = gap_target(x) + noise``; ``x`` sorted.
     """
-    n = _check_count(n, "n", minimum=2)
+    n = check_int(n, "n", minimum=2)
+    noise = check_real(noise, "noise", low=0.0, high_open=True)
+    gap = _interval(gap, "gap")
+    span = _interval(span, "span")
     if not span[0] < gap[0] < gap[1] < span[1]:
         raise ValueError(f"need span[0] < gap[0] < gap[1] < span[1], got gap={gap}, span={span}")
     rng = as_generator(seed, "seed")
@@ -298,19 +328,16 @@ class RegressionNet:
         Drop probability of every hidden unit.
     weight_decay : float >= 0
         ``lambda``.
-    seed : int
+    seed : int >= 0
         Seeds the initial weights, the training masks and, separately, the
         Monte-Carlo masks.
     """
 
     def __init__(self, hidden_sizes=(64, 64), *, p=0.1, weight_decay=1e-4, seed=0):
-        self.p = check_p(p)
-        if self.p == 1.0:
-            raise ValueError("p must be below 1: a layer that drops every unit passes nothing on")
-        self.weight_decay = float(weight_decay)
-        if self.weight_decay < 0:
-            raise ValueError(f"weight_decay must be >= 0, but got weight_decay={weight_decay!r}")
-        sizes = (1, *[_check_count(h, "hidden_sizes entry") for h in hidden_sizes], 1)
+        self.p = check_p_below_one(p, why="a layer that drops every unit passes nothing on")
+        self.weight_decay = check_real(weight_decay, "weight_decay", low=0.0, high_open=True)
+        sizes = (1, *[check_int(h, "hidden_sizes", minimum=1) for h in hidden_sizes], 1)
+        seed = check_int(seed, "seed", minimum=0)
         init_seq, train_seq, predict_seq = np.random.SeedSequence(seed).spawn(3)
         init = np.random.default_rng(init_seq)
         self._train_rng = np.random.default_rng(train_seq)
@@ -329,6 +356,7 @@ class RegressionNet:
 
     def sample_masks(self, n, rng=None):
         """One keep-mask per hidden layer, shapes ``(n, hidden_sizes[l])``."""
+        n = check_int(n, "n", minimum=0)
         rng = self._train_rng if rng is None else as_generator(rng)
         return [sample_mask((n, size), self.p, rng) for size in self.sizes[1:-1]]
 
@@ -378,10 +406,26 @@ class RegressionNet:
         return float(loss), grad_w, grad_b
 
     def fit(self, x, y, *, epochs=3000, lr=0.01, progress=False):
-        """Train full-batch with Adam and fresh masks every step; returns the loss per step."""
-        epochs = _check_count(epochs, "epochs")
-        lr = _check_positive(lr, "lr")
-        x = np.asarray(x, dtype=np.float64)
+        """Train full-batch with Adam and fresh masks every step.
+
+        Parameters
+        ----------
+        x, y : array_like of float, shape (n,)
+        epochs : int >= 1
+            Adam steps, each on the whole training set.
+        lr : float > 0
+            Adam's step size.
+        progress : bool
+            Show a ``tqdm.auto`` bar over the steps.
+
+        Returns
+        -------
+        losses : ndarray of float64, shape (epochs,)
+            The training loss at each step, with that step's masks.
+        """
+        epochs = check_int(epochs, "epochs", minimum=1)
+        lr = _positive(lr, "lr")
+        x = self._check_x(x)[:, 0]
         params = self.weights + self.biases
         first = [np.zeros_like(q) for q in params]
         second = [np.zeros_like(q) for q in params]
@@ -412,7 +456,7 @@ class RegressionNet:
 
         Masks come from the network's own evaluation stream unless ``rng`` is given.
         """
-        n_samples = _check_count(n_samples, "n_samples")
+        n_samples = check_int(n_samples, "n_samples", minimum=1)
         x = self._check_x(x)
         rng = self._predict_rng if rng is None else as_generator(rng)
         return np.array(

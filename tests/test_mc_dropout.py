@@ -99,3 +99,71 @@ def test_regression_net_fits_and_mc_mean_approaches_weight_scaling():
     assert np.mean(np.abs(samples.mean(axis=0) - net.predict(x))) < 0.1
     with pytest.raises(ValueError, match="1-D"):
         net.predict(np.ones((3, 1)))
+
+
+# ------------------------------------------------------------ argument checks
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: mc.model_precision(0.1, "1", 10, 1.0), TypeError, "length_scale"),
+        (lambda: mc.model_precision(0.1, -1.0, 10, 1.0), ValueError, "length_scale"),
+        (lambda: mc.model_precision(0.1, 1.0, 10.0, 1.0), TypeError, "n_train"),
+        (lambda: mc.model_precision(0.1, 1.0, 0, 1.0), ValueError, "n_train"),
+        (lambda: mc.model_precision(0.1, 1.0, 10, True), TypeError, "weight_decay"),
+        (lambda: mc.model_precision(0.1, 1.0, 10, float("nan")), ValueError, "weight_decay"),
+        (lambda: mc.model_precision("0.1", 1.0, 10, 1.0), TypeError, "p"),
+        (lambda: mc.weight_decay_for_precision(0.1, 1.0, 10, 0.0), ValueError, "tau"),
+        (lambda: mc.predictive_moments(np.ones((3, 2)), tau="4"), TypeError, "tau"),
+        (lambda: mc.predictive_moments(np.ones((3, 2)), tau=-4.0), ValueError, "tau"),
+        (lambda: mc.predictive_moments_by_samples(np.ones((3, 2)), [1.5]), TypeError,
+         "sample_counts"),
+        (lambda: mc.predictive_moments_by_samples(np.ones((3, 2)), [0]), ValueError,
+         "sample_counts"),
+        (lambda: mc.error_by_entropy(np.arange(4.0), np.zeros(4, bool), n_bins=2.0), TypeError,
+         "n_bins"),
+        (lambda: mc.error_by_entropy(np.arange(4.0), np.zeros(4, bool), n_bins=0), ValueError,
+         "n_bins"),
+        (lambda: mc.gap_regression_data(1.5e1), TypeError, "n"),
+        (lambda: mc.gap_regression_data(1), ValueError, "n"),
+        (lambda: mc.gap_regression_data(10, noise=-0.1), ValueError, "noise"),
+        (lambda: mc.gap_regression_data(10, gap=1.0), TypeError, "gap"),
+        (lambda: mc.gap_regression_data(10, gap=("a", 1.0)), TypeError, "gap"),
+        (lambda: mc.gap_regression_data(10, seed=-1), ValueError, "seed"),
+        (lambda: mc.RegressionNet(p=1.0), ValueError, "below 1"),
+        (lambda: mc.RegressionNet(p="0.1"), TypeError, "p"),
+        (lambda: mc.RegressionNet((8, 0)), ValueError, "hidden_sizes"),
+        (lambda: mc.RegressionNet((8, 4.0)), TypeError, "hidden_sizes"),
+        (lambda: mc.RegressionNet(weight_decay=-1e-4), ValueError, "weight_decay"),
+        (lambda: mc.RegressionNet(weight_decay="0"), TypeError, "weight_decay"),
+        (lambda: mc.RegressionNet(seed=1.0), TypeError, "seed"),
+        (lambda: mc.RegressionNet().fit(np.ones(3), np.ones(3), epochs=0), ValueError, "epochs"),
+        (lambda: mc.RegressionNet().fit(np.ones(3), np.ones(3), lr=None), TypeError, "lr"),
+        (lambda: mc.RegressionNet().predict_samples(np.ones(3), 2.0), TypeError, "n_samples"),
+        (lambda: mc.RegressionNet().predict_samples(np.ones(3), 0), ValueError, "n_samples"),
+    ],
+)  # fmt: skip
+def test_bad_types_are_type_errors_and_bad_values_value_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_numpy_integers_are_accepted_where_ints_are():
+    tau = mc.model_precision(0.5, np.float32(2.0), np.int64(50), 1e-2)
+    assert tau == pytest.approx(0.5 * 4.0 / (2 * 50 * 1e-2))
+    x, y = mc.gap_regression_data(np.int64(10), seed=np.int64(1))
+    assert x.shape == (10,)
+    bins = mc.error_by_entropy(np.arange(6.0), np.zeros(6, bool), n_bins=np.int64(3))
+    np.testing.assert_array_equal(bins.count, [2, 2, 2])
+    net = mc.RegressionNet((np.int64(4),), p=0.2, seed=np.int64(0))
+    assert net.fit(x, y, epochs=np.int64(3)).shape == (3,)
+    assert net.predict_samples(x, np.int64(2)).shape == (2, 10)
+    means, _ = mc.predictive_moments_by_samples(np.ones((4, 2)), [np.int64(1), np.int64(4)])
+    assert means.shape == (2, 2)
+
+
+def test_entropy_bins_are_a_frozen_dataclass():
+    bins = mc.error_by_entropy(np.arange(4.0), np.zeros(4, bool), n_bins=2)
+    with pytest.raises(AttributeError):
+        bins.count = None
