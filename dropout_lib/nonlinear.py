@@ -11,12 +11,11 @@ inequality makes ``E[relu(S)] >= relu(E[S])``.
 
 from __future__ import annotations
 
-import numbers
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_generator, as_real_array, check_p
+from ._checks import as_generator, as_real_array, check_int, check_p, check_real
 from .masks import sample_mask
 from .moments import unit_values
 
@@ -33,6 +32,14 @@ __all__ = [
 ]
 
 
+def _check_range(values, name, *, low, high, open_ends, what):
+    """Raise ``ValueError`` naming ``name`` unless every entry lies in the given range."""
+    inside = (values > low) & (values < high) if open_ends else (values >= low) & (values <= high)
+    if not np.all(inside):  # NaN is never inside
+        bad = values[~inside].ravel()[0]
+        raise ValueError(f"{name} must hold {what}, but it holds {bad!r}")
+
+
 def sigmoid(s) -> np.ndarray:
     """The logistic function ``1 / (1 + exp(-s))``, computed without overflow."""
     s = as_real_array(s, "s")
@@ -45,7 +52,8 @@ def relu(s) -> np.ndarray:
     return np.maximum(s, s.dtype.type(0))
 
 
-class SigmoidEnsemble(NamedTuple):
+@dataclass(frozen=True, eq=False)
+class SigmoidEnsemble:
     """The ensemble of a sigmoid unit over all its keep-masks.
 
     Attributes
@@ -101,8 +109,9 @@ def sigmoid_ensemble(w, x, p, *, bias=0.0) -> SigmoidEnsemble:
     ``log G - log G' = E[S]`` and ``G / (G + G') = sigmoid(E[S])``: the NWGM and
     the weight-scaled output are equal for every ``w``, ``x`` and ``p``.
     """
+    bias = check_real(bias, "bias")
     _, probs, s = unit_values(w, x, p)
-    s = s + float(bias)
+    s = s + bias
     # log sigmoid(s) = -log(1 + e^-s) and log(1 - sigmoid(s)) = -log(1 + e^s), computed stably.
     log_g = -(probs @ np.logaddexp(0.0, -s))
     log_g_complement = -(probs @ np.logaddexp(0.0, s))
@@ -140,6 +149,7 @@ def baldi_sadowski_bound(mean) -> np.ndarray:
         ``2 E (1 - E) |1 - 2 E|``.
     """
     mean = as_real_array(mean, "mean")
+    _check_range(mean, "mean", low=0.0, high=1.0, open_ends=False, what="means in [0, 1]")
     return 2.0 * mean * (1.0 - mean) * np.abs(1.0 - 2.0 * mean)
 
 
@@ -165,6 +175,8 @@ def nwgm_gap_second_order(mean, variance) -> np.ndarray:
     """
     mean = as_real_array(mean, "mean")
     variance = as_real_array(variance, "variance")
+    _check_range(mean, "mean", low=0.0, high=1.0, open_ends=True, what="means in (0, 1)")
+    _check_range(variance, "variance", low=0.0, high=np.inf, open_ends=False, what="variances >= 0")
     return variance * (1.0 - 2.0 * mean) / (2.0 * mean * (1.0 - mean))
 
 
@@ -182,23 +194,25 @@ def relu_unit_gap(w, x, p, *, bias=0.0) -> float:
     -------
     gap : float, never negative
     """
+    bias = check_real(bias, "bias")
     _, probs, s = unit_values(w, x, p)
-    s = s + float(bias)
+    s = s + bias
     return float(probs @ np.maximum(s, 0.0) - max(probs @ s, 0.0))
 
 
-class LayerGaps(NamedTuple):
+@dataclass(frozen=True, eq=False)
+class LayerGaps:
     """Per hidden layer of a network, averages over examples and units.
 
     Attributes
     ----------
-    jensen : ndarray, shape (n_hidden,)
+    jensen : ndarray of float64, shape (n_hidden,)
         Monte-Carlo estimate of ``E[relu(S)] - relu(E[S])``, with ``S`` the
         pre-activation under dropout in all earlier layers.
-    scaling : ndarray, shape (n_hidden,)
+    scaling : ndarray of float64, shape (n_hidden,)
         ``E[relu(S)] - relu(S_scaled)``: the ensemble mean activation minus the
         activation of the weight-scaled (deterministic) network.
-    activation : ndarray, shape (n_hidden,)
+    activation : ndarray of float64, shape (n_hidden,)
         Mean of ``E[relu(S)]``, to put the gaps on a scale.
     """
 
@@ -217,7 +231,7 @@ def relu_layer_gaps(model, X, *, n_samples=100, seed=0) -> LayerGaps:
     X : array_like of float, shape (n, layer_sizes[0])
     n_samples : int >= 2
         Dropout passes averaged for the expectations.
-    seed : int
+    seed : int >= 0 or numpy.random.Generator
         Seed of the masks.
 
     Returns
@@ -231,10 +245,7 @@ def relu_layer_gaps(model, X, *, n_samples=100, seed=0) -> LayerGaps:
     ``relu(E[S])`` (by Jensen again, biased *upwards*), so the measured Jensen
     gap is, if anything, a little too small.
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (numbers.Integral, np.integer)):
-        raise TypeError(f"n_samples must be an int >= 2, but got {n_samples!r}")
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be at least 2, but got n_samples={n_samples}")
+    n_samples = check_int(n_samples, "n_samples", minimum=2)
     X = as_real_array(X, "X")
     if X.ndim != 2 or X.shape[1] != model.layer_sizes[0]:
         raise ValueError(f"X must have shape (n, {model.layer_sizes[0]}), but got {X.shape}")
@@ -256,4 +267,6 @@ def relu_layer_gaps(model, X, *, n_samples=100, seed=0) -> LayerGaps:
         scaling.append(float(np.mean(mean_relu - scaled[layer])))
         activation.append(float(np.mean(mean_relu)))
         a = a.reshape(n_samples * n, -1)
-    return LayerGaps(np.array(jensen), np.array(scaling), np.array(activation))
+    return LayerGaps(
+        jensen=np.array(jensen), scaling=np.array(scaling), activation=np.array(activation)
+    )

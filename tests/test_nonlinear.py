@@ -167,3 +167,46 @@ def test_relu_layer_gap_of_one_layer_matches_exact_enumeration():
     # Each per-unit estimate has sd below max|S| / sqrt(n); allow 5 of them.
     scale = np.abs(h) @ np.abs(W / 0.5) + np.abs(b)
     assert abs(gaps.jensen[1] - np.mean(exact)) < 5 * scale.max() / math.sqrt(n)
+
+
+# ------------------------------------------------------------ argument checks
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    return MLP((4, 3, 3, 2), p_hidden=0.5, seed=0)
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda m: nl.sigmoid_ensemble([1.0], [1.0], 0.5, bias="0"), TypeError, "bias"),
+        (lambda m: nl.sigmoid_ensemble([1.0], [1.0], 0.5, bias=float("nan")), ValueError, "bias"),
+        (lambda m: nl.sigmoid_ensemble([1.0], [1.0], "0.5"), TypeError, "p"),
+        (lambda m: nl.sigmoid_ensemble([1.0], [1.0], 1.5), ValueError, "p"),
+        (lambda m: nl.relu_unit_gap([1.0], [1.0], 0.5, bias=None), TypeError, "bias"),
+        (lambda m: nl.relu_layer_gaps(m, np.ones((2, 4)), n_samples=10.0), TypeError,
+         "n_samples"),
+        (lambda m: nl.relu_layer_gaps(m, np.ones((2, 4)), n_samples=1), ValueError, "n_samples"),
+        (lambda m: nl.relu_layer_gaps(m, np.ones((2, 4)), seed="1"), TypeError, "seed"),
+        (lambda m: nl.relu_layer_gaps(m, np.ones((2, 5))), ValueError, "shape"),
+        (lambda m: nl.sigmoid(["a"]), TypeError, "s"),
+    ],
+)  # fmt: skip
+def test_bad_types_are_type_errors_and_bad_values_value_errors(small_model, call, error, match):
+    with pytest.raises(error, match=match):
+        call(small_model)
+
+
+def test_numpy_numbers_are_accepted_where_ints_and_floats_are(small_model):
+    gaps = nl.relu_layer_gaps(small_model, np.ones((2, 4)), n_samples=np.int64(5), seed=np.int64(1))
+    assert gaps.jensen.shape == (2,)
+    ens = nl.sigmoid_ensemble([1.0], [1.0], np.float32(0.5), bias=np.float64(0.5))
+    # Two subnetworks: S = 0.5 (dropped) and 1.5 (kept), each with probability 1/2.
+    assert ens.arithmetic_mean == pytest.approx(0.5 * (_sig(0.5) + _sig(1.5)))
+
+
+def test_results_are_frozen_dataclasses():
+    ens = nl.sigmoid_ensemble([1.0], [1.0], 0.5)
+    with pytest.raises(AttributeError):
+        ens.nwgm = 0.0
