@@ -1,4 +1,4 @@
-"""The dropout family and the beyond-the-basics helpers (issue 8), against the core dropout.
+"""The dropout family and the beyond-the-basics helpers of chapters 8-10, against the core dropout.
 
 Every member runs on the same (256, 1024) float32 batch at p = 0.5, so its cost
 can be read relative to ``dropout`` itself.
