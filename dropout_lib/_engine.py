@@ -45,7 +45,7 @@ _blas_controller = None
 #: inputs x outputs) from which a second BLAS thread pays for itself. Measured
 #: on a 2-core machine with batches of 32: at width 256 (32 x 256 x 784 = 6.4e6)
 #: two threads made an epoch 1.3-1.5 times slower, at width 512 (32 x 512 x
-#: 512 = 8.4e6) 1.2 times faster, at width 1024 1.1-1.4 times faster.
+#: 512 = 8.4e6) 1.2-1.3 times faster, at width 1024 1.1-1.4 times faster.
 TWO_THREAD_WORK = 32 * 512 * 512
 
 
