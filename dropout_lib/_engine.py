@@ -9,13 +9,14 @@ computation, arranged for speed:
   all of them at once (on small networks a step's time is mostly the fixed
   cost of each numpy call);
 - work arrays are reused between steps (fresh arrays of a few hundred
-  kilobytes are page-faulted afresh every time);
-- parameters, gradients and momenta live in flat float32 vectors, and each
-  layer is updated as soon as its gradient is known, while it is still in
-  cache, with the learning rate folded into the gradient so that SGD with
-  momentum is three passes over the layer;
-- BLAS runs on one thread for small networks and on two for large ones
-  (:func:`blas_threads`).
+  kilobytes are page-faulted afresh every time), and rows whose length is a
+  multiple of 256 are padded so that BLAS does not evict its own cache lines;
+- each weight layer's parameters, gradients and momenta live in one block
+  (the biases are its last row), and a layer is updated as soon as its
+  gradient is known, while it is still in cache, with the learning rate
+  folded into the gradient so that SGD with momentum is three passes;
+- BLAS runs on one thread for small networks, and for large ones on two for
+  the products that split well (:func:`blas_threads`).
 
 Where the time goes (cProfile, 2-core AMD EPYC, batches of 32, network
 784-1024-1024-10 with dropout 0.2 and 0.5, one thread): the forward and
@@ -28,7 +29,6 @@ the fixed cost of its numpy calls, which stacking networks shares out.
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 import numpy as np
@@ -60,28 +60,80 @@ def blas_threads(layer_sizes, batch_size) -> int:
     """Number of BLAS threads the engine trains these networks with: 1 or 2.
 
     Below :data:`TWO_THREAD_WORK` a mini-batch's matrices are so small that a
-    second thread costs more in synchronisation than it saves (and on a busy
-    machine a spinning helper thread can stall a step for milliseconds);
-    above it the matrix products dominate the step and split well in two.
-    More than two threads were not measured, so none are used.
+    second thread costs more in synchronisation than it saves; above it the
+    matrix products dominate the step, and those whose output has a row per
+    example (forward, back-propagation, the error evaluation) split well in
+    two. The weight gradients always run on one thread (see
+    :func:`_loss_and_grads`). More than two threads were not measured, so none
+    are used. The choice depends only on the sizes, never on timings, so a
+    seed gives the same result on every run (on another machine the BLAS may
+    round differently anyway).
+
+    On a machine whose other core is busy, two threads stall at every product
+    waiting for the second one to be scheduled (PyTorch's threads too), and an
+    epoch can take several times longer than on one thread.
     """
     largest = max(n_in * n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
     return 2 if _cores() >= 2 and batch_size * largest >= TWO_THREAD_WORK else 1
 
 
-def _blas_limit(threads):
-    """A context in which BLAS runs on ``threads`` threads.
+class _Blas:
+    """BLAS threads for one training run, switched call by call.
 
-    threadpoolctl comes with scikit-learn; without it this does nothing.
+    ``with _Blas(threads) as blas:`` runs BLAS on one thread; inside,
+    ``blas.use(k)`` switches to ``k`` threads (a cheap call that only sets a
+    number), and leaving restores what the process had. Without threadpoolctl
+    (it comes with scikit-learn) this does nothing.
     """
-    global _blas_controller
-    if _blas_controller is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - scikit-learn installs it
-            return contextlib.nullcontext()
-        _blas_controller = ThreadpoolController()
-    return _blas_controller.limit(limits=threads, user_api="blas")
+
+    def __init__(self, threads):
+        self.threads = threads
+        self._libraries = []
+        self._current = None
+
+    def __enter__(self):
+        global _blas_controller
+        if _blas_controller is None:
+            try:
+                from threadpoolctl import ThreadpoolController
+            except ImportError:  # pragma: no cover - scikit-learn installs it
+                return self
+            _blas_controller = ThreadpoolController()
+        self._libraries = [
+            lib for lib in _blas_controller.lib_controllers if lib.user_api == "blas"
+        ]
+        self._saved = [lib.num_threads for lib in self._libraries]
+        self.use(1)
+        return self
+
+    def use(self, threads):
+        """Run the following BLAS calls on ``threads`` threads."""
+        if threads != self._current:
+            for lib in self._libraries:
+                lib.set_num_threads(threads)
+            self._current = threads
+
+    def __exit__(self, *exc):
+        for lib, threads in zip(self._libraries, self._saved):
+            lib.set_num_threads(threads)
+        return False
+
+
+def _row_padding(length) -> int:
+    """Spare elements to add to rows of ``length`` float32 (see :func:`_padded_empty`)."""
+    return 16 if length >= 256 and length % 256 == 0 else 0
+
+
+def _padded_empty(shape, dtype):
+    """An uninitialised array whose rows are padded when their length is a multiple of 256.
+
+    A row of 1024 float32 is 4096 bytes, so the same column of successive rows
+    falls in the same cache set; BLAS writing or reading such a matrix by
+    columns then evicts its own data. Sixteen spare elements per row (a view
+    hides them) made the products of a 1024-wide layer 1.2-1.6 times faster.
+    """
+    last = shape[-1]
+    return np.empty((*shape[:-1], last + _row_padding(last)), dtype=dtype)[..., :last]
 
 
 def _swap(a):
@@ -117,7 +169,7 @@ def _scratch(workspace, name, layer, shape, dtype):
     key = (name, layer, shape, dtype)
     array = workspace.get(key)
     if array is None:
-        array = workspace[key] = np.empty(shape, dtype=dtype)
+        array = workspace[key] = _padded_empty(shape, dtype)
     return array
 
 
@@ -133,6 +185,7 @@ def _loss_and_grads(
     *,
     grad_scale=1.0,
     layer_done=None,
+    blas=None,
 ):
     """Forward and backward pass of one mini-batch of a stack of S networks.
 
@@ -143,14 +196,20 @@ def _loss_and_grads(
     that keeps work arrays between calls. ``layer_done(l)``, if given, is
     called as soon as the gradients of weight layer ``l`` are written and the
     pass needs its parameters no more (last layer first), so that the caller
-    can update them while they are still in cache. Returns the mean
-    cross-entropy of each network, shape (S,).
+    can update them while they are still in cache. ``blas``, a :class:`_Blas`,
+    runs the products whose output has a row per example on ``blas.threads``
+    threads and the weight gradients on one (a second thread made those no
+    faster, and often slower: their inner dimension is the batch, only 32).
+    Returns the mean cross-entropy of each network, shape (S,).
     """
+    wide, narrow = (blas.threads, 1) if blas is not None else (None, None)
+    use = blas.use if blas is not None else (lambda threads: None)
     n_layers = len(weights)
     dtype = X.dtype
     lead = X.shape[:-1]  # (S, n)
     inputs, hidden = [], []
     a = X
+    use(wide)
     for layer in range(n_layers):
         if multipliers[layer] is not None:
             a = np.multiply(
@@ -175,6 +234,7 @@ def _loss_and_grads(
     delta -= onehot
     delta *= dtype.type(grad_scale / X.shape[-2])
     for layer in range(n_layers - 1, -1, -1):
+        use(narrow)
         np.matmul(_swap(inputs[layer]), delta, out=grad_w[layer])
         np.sum(delta, axis=-2, out=grad_b[layer])
         if layer == 0:
@@ -186,6 +246,7 @@ def _loss_and_grads(
         # and the elementwise steps below run several times faster on a
         # C-ordered array than on a transposed view, so transpose and copy.
         width = weights[layer].shape[-2]
+        use(wide)
         transposed = np.matmul(
             weights[layer],
             _swap(delta),
@@ -332,8 +393,9 @@ def fit_many(
         X_val = np.stack([X for X, _ in checked])
         y_val = np.stack([y for _, y in checked])
 
-    with _blas_limit(blas_threads(first.layer_sizes, batch_size)):
+    with _Blas(blas_threads(first.layer_sizes, batch_size)) as blas:
         return _train(
+            blas,
             models,
             train,
             None if validation is None else (X_val, y_val),
@@ -347,41 +409,57 @@ def fit_many(
 
 
 def _train(
-    models, train, validation, *, epochs, batch_size, lr, momentum, first_evaluated, progress
+    blas, models, train, validation, *, epochs, batch_size, lr, momentum, first_evaluated, progress
 ):
     """The training loop of :func:`fit_many`, on checked arguments."""
     first = models[0]
     n = len(train[0][0])
     n_models, n_classes = len(models), first.layer_sizes[-1]
-    layout, _ = _layout(first.layer_sizes)
-    # Stacked state: row s is network s's flat parameter vector.
-    params = np.stack([m._params for m in models])
-    grads = np.zeros_like(params)
-    # The engine keeps lr * velocity, which it calls the step, and gets lr * grad
-    # from the kernel for free (it scales the output error by lr / n). Then
-    # PyTorch's update v <- momentum v + g, w <- w - lr v is three passes with no
+    sizes = first.layer_sizes
+    layout, _ = _layout(sizes)
+
+    # One block per weight layer and network, its weights with the biases as
+    # an extra row, (S, n_in + 1, n_out) with padded rows; the parameters, their
+    # gradients and their steps each live in such blocks. Then a layer's update
+    # is three numpy calls on one contiguous block (the padding is zero in all
+    # three, so it stays zero).
+    #
+    # The engine keeps lr * velocity, the step, and gets lr * grad from the
+    # kernel for free (it scales the output error by lr / n). Then PyTorch's
+    # update v <- momentum v + g, w <- w - lr v is three passes with no
     # temporary: step *= momentum; step += lr grad; w -= step.
-    steps = np.stack([m._velocity for m in models]) * DTYPE(lr)
-    views = [params[:, o : o + size].reshape(n_models, *shape) for o, size, shape in layout]
-    weights = views[0::2]
-    biases = [b[:, None, :] for b in views[1::2]]
-    grad_views = [grads[:, o : o + size].reshape(n_models, *shape) for o, size, shape in layout]
-    grad_w, grad_b = grad_views[0::2], grad_views[1::2]
-    # A weight layer's weights and biases are adjacent in the flat vector, so
-    # each layer is updated by three numpy calls on one block.
-    blocks = [
-        slice(w_offset, b_offset + b_size)
-        for (w_offset, _, _), (b_offset, b_size, _) in zip(layout[0::2], layout[1::2])
+    params, grads, steps = [], [], []
+    weights, biases, grad_w, grad_b, step_w, step_b = [], [], [], [], [], []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        for blocks in (params, grads, steps):
+            blocks.append(np.zeros((n_models, n_in + 1, n_out + _row_padding(n_out)), DTYPE))
+        weights.append(params[-1][:, :n_in, :n_out])
+        biases.append(params[-1][:, n_in : n_in + 1, :n_out])  # (S, 1, n_out) broadcasts
+        grad_w.append(grads[-1][:, :n_in, :n_out])
+        grad_b.append(grads[-1][:, n_in, :n_out])
+        step_w.append(steps[-1][:, :n_in, :n_out])
+        step_b.append(steps[-1][:, n_in, :n_out])
+    # Where each layer's weights and biases sit in a network's flat vectors.
+    flat = [
+        (slice(w_at, w_at + w_size), w_shape, slice(b_at, b_at + b_size))
+        for (w_at, w_size, w_shape), (b_at, b_size, _) in zip(layout[0::2], layout[1::2])
     ]
+    for s, model in enumerate(models):
+        for layer, (w_slice, w_shape, b_slice) in enumerate(flat):
+            weights[layer][s] = model._params[w_slice].reshape(w_shape)
+            biases[layer][s, 0] = model._params[b_slice]
+            step_w[layer][s] = model._velocity[w_slice].reshape(w_shape)
+            step_b[layer][s] = model._velocity[b_slice]
+    for block in steps:
+        block *= DTYPE(lr)
     momentum = DTYPE(momentum)
     max_norm, last = first.max_norm, len(weights) - 1
 
     def update(layer):
-        block = blocks[layer]
-        step = steps[:, block]
+        step = steps[layer]
         step *= momentum
-        step += grads[:, block]
-        params[:, block] -= step
+        step += grads[layer]
+        params[layer] -= step
         if max_norm is not None and layer < last:
             _max_norm(weights[layer], max_norm)
 
@@ -403,7 +481,7 @@ def _train(
         from tqdm.auto import tqdm
 
         epoch_range = tqdm(epoch_range, desc="epochs", leave=False)
-    widths = first.layer_sizes[:-1]
+    widths = sizes[:-1]
     workspace = {}
     for epoch in epoch_range:
         per_model = []
@@ -430,12 +508,14 @@ def _train(
                 workspace,
                 grad_scale=lr,
                 layer_done=update,
+                blas=blas,
             )
             loss_sum += loss * (stop - start)
         for s, history in enumerate(histories):
             history.train_loss[epoch] = loss_sum[s] / n
         if epoch < first_evaluated:
             continue
+        blas.use(blas.threads)
         train_error = _stacked_error(X_train, y_train, weights, biases, workspace)
         val_error = (
             None if validation is None else _stacked_error(*validation, weights, biases, workspace)
@@ -445,6 +525,9 @@ def _train(
             if val_error is not None:
                 history.val_error[epoch] = val_error[s]
     for s, model in enumerate(models):
-        model._params[...] = params[s]
-        model._velocity[...] = steps[s] / DTYPE(lr)
+        for layer, (w_slice, _, b_slice) in enumerate(flat):
+            model._params[w_slice] = weights[layer][s].reshape(-1)
+            model._params[b_slice] = biases[layer][s, 0]
+            model._velocity[w_slice] = (step_w[layer][s] / DTYPE(lr)).reshape(-1)
+            model._velocity[b_slice] = step_b[layer][s] / DTYPE(lr)
     return histories
