@@ -11,13 +11,15 @@ the epoch, as :meth:`MLP.fit` does. Two data sets, four widths W:
   labels need not be learnable).
 
 PyTorch runs a plain loop over index slices of pre-made tensors (no
-DataLoader, whose overhead would flatter numpy). Both sides use the SAME
+DataLoader, whose overhead would flatter numpy). Both sides get the SAME
 number of threads: the number of BLAS threads the engine picks for that network
-(``dropout_lib._engine.blas_threads``), and ``torch.set_num_threads`` is set to
-it. The note says how the ratio looks against PyTorch on the other thread
-count too. The two sides are timed alternately, epoch by epoch, in this one
-run, and each time is the median over the epochs, so the ratio compares like
-with like on a busy machine too.
+(``dropout_lib._engine.blas_threads``: 1 up to width 256, 2 from width 512;
+with 2 it still runs the weight-gradient products on 1), and
+``torch.set_num_threads`` is set to it. The note says how the ratio looks
+against PyTorch on the other thread count too. The two sides are timed
+alternately, epoch by epoch, in this one run, and each time is the median over
+the epochs, so the ratio compares like with like on a busy machine too
+(though two threads on a machine whose other core is busy stall on both sides).
 """
 
 from __future__ import annotations
