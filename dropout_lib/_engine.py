@@ -89,6 +89,7 @@ class _Blas:
     def __init__(self, threads):
         self.threads = threads
         self._libraries = []
+        self._saved = []
         self._current = None
 
     def __enter__(self):
