@@ -560,6 +560,27 @@ CALLS = [
         lambda: dict(values=_vec(0.1, 0.2, 0.15)),
         bad_type={"values": REAL_ARRAY_TYPE},
     ),
+    Call(
+        "stats.t_interval",
+        lambda: dict(values=_vec(0.1, 0.2, 0.15), level=0.95),
+        bad_type={"values": REAL_ARRAY_TYPE, "level": ("0.9", None)},
+        bad_value={"level": (0.0, 1.0, 1.5, float("nan"))},
+        compare=False,  # an Interval
+    ),
+    Call(
+        "stats.paired_difference",
+        lambda: dict(a=_vec(0.1, 0.2, 0.15), b=_vec(0.1, 0.1, 0.1), level=0.95),
+        bad_type={"a": REAL_ARRAY_TYPE, "b": REAL_ARRAY_TYPE, "level": ("0.9", None)},
+        bad_value={"level": (0.0, 1.0)},
+        compare=False,
+    ),
+    Call(
+        "stats.welch_difference",
+        lambda: dict(a=_vec(0.1, 0.2, 0.15), b=_vec(0.1, 0.1, 0.3), level=0.95),
+        bad_type={"a": REAL_ARRAY_TYPE, "b": REAL_ARRAY_TYPE, "level": ("0.9", None)},
+        bad_value={"level": (0.0, 1.0)},
+        compare=False,
+    ),
     # plots
     Call(
         "plots.subnetwork_gallery",
