@@ -64,3 +64,23 @@ def test_chapters_do_not_run_pytorch(path):
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert not TORCH_USE.search(cell.source), f"runs PyTorch:\n{cell.source}"
+
+
+ASSERT = re.compile(r"^\s*assert\b", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_asserts_live_in_hidden_check_cells(path):
+    # Visible code shows the idea; the checks that back the prose are test
+    # scaffolding, removed from the rendered book (check) or folded behind a
+    # toggle with an exercise's answer (exercise-check).
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = set(cell.metadata.get("tags", []))
+        if "check" in tags:
+            assert "remove-cell" in tags, f"a check cell is hidden:\n{cell.source}"
+        elif ASSERT.search(cell.source):
+            assert "exercise-check" in tags, f"assert in a visible cell:\n{cell.source}"
+            assert tags & {"hide-input", "remove-cell", "remove-input"}, cell.source
