@@ -321,8 +321,9 @@ def fit_many(
     Parameters
     ----------
     models : sequence of MLP
-        Networks with equal ``layer_sizes`` and ``max_norm``; drop rates and
-        seeds may differ, and so may the class (e.g. ``GaussianDropoutMLP``).
+        Networks with equal ``layer_sizes`` and ``max_norm``; drop rates,
+        weight decays and seeds may differ, and so may the class (e.g.
+        ``GaussianDropoutMLP``).
     datasets : sequence of (X, y)
         One training set per network, all of the same size n; ``X`` has shape
         (n, layer_sizes[0]) and ``y`` holds integer labels, shape (n,).
@@ -455,10 +456,17 @@ def _train(
         block *= DTYPE(lr)
     momentum = DTYPE(momentum)
     max_norm, last = first.max_norm, len(weights) - 1
+    # Weight decay adds lr * weight_decay * W to each network's lr * grad (the
+    # gradient of lr * weight_decay / 2 * |W|^2), biases excepted, as
+    # MLP.train_step does; one extra pass over the weights, only when used.
+    decays = np.array([model.weight_decay for model in models], dtype=np.float64)
+    decay = (DTYPE(lr) * decays.astype(DTYPE))[:, None, None] if decays.any() else None
 
     def update(layer):
         step = steps[layer]
         step *= momentum
+        if decay is not None:
+            grad_w[layer] += decay * weights[layer]
         step += grads[layer]
         params[layer] -= step
         if max_norm is not None and layer < last:

@@ -3,8 +3,8 @@
 The network is ``input -> [dropout -> linear -> ReLU] * h -> dropout -> linear
 -> softmax``: ReLU hidden layers, a softmax cross-entropy output, dropout on the
 inputs (drop probability ``p_input``) and on every hidden layer (``p_hidden``),
-trained by mini-batch SGD with momentum and an optional max-norm constraint,
-all in float32.
+trained by mini-batch SGD with momentum, optional L2 weight decay and an
+optional max-norm constraint, all in float32.
 
 Dropout is *inverted*, as in PyTorch: while training, a kept unit is divided by
 ``1 - p`` and a dropped one is zeroed; at evaluation the network runs unchanged.
@@ -161,6 +161,12 @@ class MLP:
         If given, after every step the incoming weight vector of each hidden
         unit (a column of a hidden layer's weight matrix) is rescaled to have
         norm at most ``max_norm`` (Srivastava et al. 2014, Sec. 5.1).
+    weight_decay : float >= 0
+        L2 weight decay, as PyTorch's ``SGD(weight_decay=)`` applies it: every
+        step adds ``weight_decay * W`` to the gradient of each weight matrix
+        ``W`` before the momentum update, which is the gradient of the penalty
+        ``weight_decay / 2 * sum(W**2)``. Biases are not decayed (in PyTorch,
+        a parameter group of the biases with ``weight_decay=0``). 0 turns it off.
     seed : int >= 0
         Seeds the initial weights, the training masks and the shuffling, and the
         Monte-Carlo evaluation masks, each from its own stream.
@@ -180,13 +186,16 @@ class MLP:
     :meth:`set_parameters`, never by assigning new arrays to the list.
     """
 
-    def __init__(self, layer_sizes, *, p_input=0.0, p_hidden=0.0, max_norm=None, seed=0):
+    def __init__(
+        self, layer_sizes, *, p_input=0.0, p_hidden=0.0, max_norm=None, weight_decay=0.0, seed=0
+    ):
         self.layer_sizes = check_layer_sizes(layer_sizes)
         self.p_input = check_p_below_one(p_input, "p_input", why=_WHY_BELOW_ONE)
         self.p_hidden = check_p_below_one(p_hidden, "p_hidden", why=_WHY_BELOW_ONE)
         if max_norm is not None:
             max_norm = check_real(max_norm, "max_norm", low=0, low_open=True, high_open=True)
         self.max_norm = max_norm
+        self.weight_decay = check_real(weight_decay, "weight_decay", low=0, high_open=True)
         self.seed = check_int(seed, "seed", minimum=0)
         init_seq, train_seq, predict_seq = np.random.SeedSequence(self.seed).spawn(3)
         self._train_rng = np.random.default_rng(train_seq)
@@ -215,7 +224,8 @@ class MLP:
     def __repr__(self):
         return (
             f"{type(self).__name__}(layer_sizes={self.layer_sizes}, p_input={self.p_input}, "
-            f"p_hidden={self.p_hidden}, max_norm={self.max_norm}, seed={self.seed})"
+            f"p_hidden={self.p_hidden}, max_norm={self.max_norm}, "
+            f"weight_decay={self.weight_decay}, seed={self.seed})"
         )
 
     def _check_X(self, X, name="X") -> np.ndarray:
@@ -349,7 +359,7 @@ class MLP:
         return forward_backward(X, y, weights, biases, multipliers)
 
     def train_step(self, X, y, *, lr=0.05, momentum=0.9, keep_masks=None):
-        """One step of SGD with momentum on one mini-batch.
+        """One step of SGD with momentum (and the network's weight decay and max-norm).
 
         Parameters
         ----------
@@ -376,6 +386,9 @@ class MLP:
         else:
             multipliers = self._multipliers_from_masks(keep_masks, len(X), DTYPE)
         loss, grad_w, grad_b = forward_backward(X, y, self.weights, self.biases, multipliers)
+        if self.weight_decay:
+            # L2 weight decay as PyTorch's SGD adds it: g <- g + weight_decay w (weights only).
+            grad_w = [g + DTYPE(self.weight_decay) * w for g, w in zip(grad_w, self.weights)]
         # SGD with momentum as PyTorch does it: v <- momentum v + g, then w <- w - lr v.
         params = self.weights + self.biases
         velocities = self._velocity_w + self._velocity_b

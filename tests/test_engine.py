@@ -100,21 +100,26 @@ def _train_step_loop(model, X, y, *, epochs, batch_size, lr, momentum, rng):
 
 
 @pytest.mark.parametrize(
-    "sizes, p_input, p_hidden, max_norm",
+    "sizes, p_input, p_hidden, max_norm, weight_decay",
     [
-        ((64, 24, 10), 0.0, 0.0, None),
-        ((64, 32, 16, 10), 0.2, 0.5, 1.5),
-        ((64, 20, 10), 0.0, 0.3, None),
+        ((64, 24, 10), 0.0, 0.0, None, 0.0),
+        ((64, 32, 16, 10), 0.2, 0.5, 1.5, 0.0),
+        ((64, 20, 10), 0.0, 0.3, None, 0.0),
+        ((64, 32, 16, 10), 0.0, 0.0, None, 0.02),
+        ((64, 32, 16, 10), 0.2, 0.5, 1.5, 0.01),
         # Rows of 512 are padded in the engine, and this size trains on two BLAS threads.
-        ((64, 512, 512, 10), 0.2, 0.5, 2.0),
+        ((64, 512, 512, 10), 0.2, 0.5, 2.0, 0.0),
     ],
 )
-def test_fit_equals_a_loop_of_train_step_with_the_same_draws(sizes, p_input, p_hidden, max_norm):
+def test_fit_equals_a_loop_of_train_step_with_the_same_draws(
+    sizes, p_input, p_hidden, max_norm, weight_decay
+):
     data = digits_split(150, seed=4)
     X, y = data.X_train, data.y_train
     settings = dict(epochs=2, batch_size=32, lr=0.1, momentum=0.9)  # 150 = 4 * 32 + 22
-    fitted = MLP(sizes, p_input=p_input, p_hidden=p_hidden, max_norm=max_norm, seed=7)
-    stepped = MLP(sizes, p_input=p_input, p_hidden=p_hidden, max_norm=max_norm, seed=7)
+    kwargs = dict(p_input=p_input, p_hidden=p_hidden, max_norm=max_norm, weight_decay=weight_decay)
+    fitted = MLP(sizes, **kwargs, seed=7)
+    stepped = MLP(sizes, **kwargs, seed=7)
     rng = copy.deepcopy(stepped._train_rng)
     history = fitted.fit(X, y, **settings)
     losses = _train_step_loop(stepped, X, y, rng=rng, **settings)
@@ -131,19 +136,32 @@ def test_fit_equals_a_loop_of_train_step_with_the_same_draws(sizes, p_input, p_h
     assert history.train_error[-1] == stepped.error(X, y)
 
 
-def test_fit_matches_pytorch_over_several_epochs():
+@pytest.mark.parametrize("max_norm, weight_decay", [(1.0, 0.0), (1.0, 0.01), (None, 0.05)])
+def test_fit_matches_pytorch_over_several_epochs(max_norm, weight_decay):
     torch = pytest.importorskip("torch")
     data = digits_split(160, seed=5)
     X, y = data.X_train, data.y_train
-    sizes, p_input, p_hidden, max_norm = (64, 48, 32, 10), 0.2, 0.5, 1.0
+    sizes, p_input, p_hidden = (64, 48, 32, 10), 0.2, 0.5
     epochs, batch_size, lr, momentum = 3, 20, 0.1, 0.9
-    model = MLP(sizes, p_input=p_input, p_hidden=p_hidden, max_norm=max_norm, seed=11)
+    model = MLP(
+        sizes,
+        p_input=p_input,
+        p_hidden=p_hidden,
+        max_norm=max_norm,
+        weight_decay=weight_decay,
+        seed=11,
+    )
     rng = copy.deepcopy(model._train_rng)
 
     # PyTorch stores Linear weights as (out, in): ours transposed.
     t_weights = [torch.tensor(w.T.copy(), requires_grad=True) for w in model.weights]
     t_biases = [torch.tensor(b.copy(), requires_grad=True) for b in model.biases]
-    optimizer = torch.optim.SGD(t_weights + t_biases, lr=lr, momentum=momentum)
+    # PyTorch's weight_decay on the weights only: the biases form a group without it.
+    optimizer = torch.optim.SGD(
+        [{"params": t_weights, "weight_decay": weight_decay}, {"params": t_biases}],
+        lr=lr,
+        momentum=momentum,
+    )
     history = model.fit(X, y, epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum)
 
     t_losses = []
@@ -163,10 +181,11 @@ def test_fit_matches_pytorch_over_several_epochs():
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            with torch.no_grad():
-                for weight in t_weights[:-1]:
-                    # Rows of a torch weight are the incoming vectors of the units.
-                    weight.copy_(torch.renorm(weight, 2, 0, max_norm))
+            if max_norm is not None:
+                with torch.no_grad():
+                    for weight in t_weights[:-1]:
+                        # Rows of a torch weight are the incoming vectors of the units.
+                        weight.copy_(torch.renorm(weight, 2, 0, max_norm))
             total += loss.item() * len(rows)
         t_losses.append(total / len(X))
 
@@ -184,13 +203,14 @@ def test_fit_matches_pytorch_over_several_epochs():
 @pytest.mark.parametrize("width", [12, 256])  # the engine pads rows of 256
 def test_fit_many_gives_each_network_its_own_fit_result(width):
     splits = [digits_split(96, 32, seed=seed) for seed in (0, 1)]
-    settings = [(0.0, 0.0, 0), (0.2, 0.5, 1), (0.0, 0.3, 2)]
+    # Weight decays differ between the stacked networks too (0 for some).
+    settings = [(0.0, 0.0, 0.0, 0), (0.2, 0.5, 0.01, 1), (0.0, 0.3, 0.0, 2)]
 
     def models():
         return [
-            cls((64, width, 10), p_input=pi, p_hidden=ph, seed=seed)
+            cls((64, width, 10), p_input=pi, p_hidden=ph, weight_decay=wd, seed=seed)
             for cls in (MLP, GaussianDropoutMLP)
-            for pi, ph, seed in settings
+            for pi, ph, wd, seed in settings
         ]
 
     data = [splits[i % 2] for i in range(6)]

@@ -56,12 +56,20 @@ def test_gradients_match_central_finite_differences(rng, p_input, p_hidden):
             np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
 
 
-def test_training_steps_match_pytorch(rng):
+@pytest.mark.parametrize("weight_decay", [0.0, 0.05])
+def test_training_steps_match_pytorch(rng, weight_decay):
     torch = pytest.importorskip("torch")
     sizes = (8, 16, 12, 5)
     p_input, p_hidden, max_norm = 0.2, 0.5, 1.2
     lr, momentum = 0.1, 0.9
-    model = MLP(sizes, p_input=p_input, p_hidden=p_hidden, max_norm=max_norm, seed=1)
+    model = MLP(
+        sizes,
+        p_input=p_input,
+        p_hidden=p_hidden,
+        max_norm=max_norm,
+        weight_decay=weight_decay,
+        seed=1,
+    )
     weights = [w.copy() for w in model.weights]
     biases = [rng.normal(scale=0.1, size=b.shape).astype(np.float32) for b in model.biases]
     model.set_parameters(weights, biases)
@@ -69,7 +77,12 @@ def test_training_steps_match_pytorch(rng):
     # PyTorch stores Linear weights as (out, in): ours transposed.
     t_weights = [torch.tensor(w.T.copy(), requires_grad=True) for w in weights]
     t_biases = [torch.tensor(b.copy(), requires_grad=True) for b in biases]
-    optimizer = torch.optim.SGD(t_weights + t_biases, lr=lr, momentum=momentum)
+    # Weight decay on the weights only: the biases form a group without it.
+    optimizer = torch.optim.SGD(
+        [{"params": t_weights, "weight_decay": weight_decay}, {"params": t_biases}],
+        lr=lr,
+        momentum=momentum,
+    )
 
     # Two steps, so that the momentum buffer carries over once.
     for _ in range(2):
@@ -205,6 +218,11 @@ def test_gaussian_noise_has_the_inverted_bernoulli_moments():
         ({"p_hidden": 1.0}, ValueError, "p_hidden"),
         ({"max_norm": 0.0}, ValueError, "max_norm"),
         ({"max_norm": "big"}, TypeError, "max_norm"),
+        ({"weight_decay": -1e-4}, ValueError, "weight_decay"),
+        ({"weight_decay": float("nan")}, ValueError, "weight_decay"),
+        ({"weight_decay": float("inf")}, ValueError, "weight_decay"),
+        ({"weight_decay": "1e-4"}, TypeError, "weight_decay"),
+        ({"weight_decay": True}, TypeError, "weight_decay"),
         ({"seed": -1}, ValueError, "seed"),
         ({"seed": 1.5}, TypeError, "seed"),
     ],
@@ -263,3 +281,33 @@ def test_training_multipliers_are_inverted_bernoulli_with_drop_probability_p():
     # The dropped fraction is a mean of n Bernoulli(p) draws: standard error
     # sqrt(p (1 - p) / n); 5 of them leave room for any fixed seed.
     assert abs(np.mean(multipliers == 0) - p) < 5 * np.sqrt(p * (1 - p) / n)
+
+
+def test_weight_decay_is_the_gradient_of_the_l2_penalty(rng):
+    # One SGD step without momentum moves the weights by lr times the gradient
+    # of loss + weight_decay / 2 * sum |W|^2, the penalty's gradient found by
+    # central differences in float64; the biases feel no penalty.
+    sizes, lr, decay = (6, 5, 3), 0.1, 0.3
+    X, y = _batch(rng, n=7, sizes=sizes)
+    plain = MLP(sizes, seed=4)
+    decayed = MLP(sizes, weight_decay=decay, seed=4)
+    before = [w.astype(np.float64) for w in decayed.weights]
+    plain.train_step(X, y, lr=lr, momentum=0.0)
+    decayed.train_step(X, y, lr=lr, momentum=0.0)
+
+    def penalty(weights):
+        return decay / 2 * sum(float((w**2).sum()) for w in weights)
+
+    eps = 1e-6
+    for layer, w0 in enumerate(before):
+        numeric = np.zeros_like(w0)
+        for index in np.ndindex(w0.shape):
+            up = [w.copy() for w in before]
+            down = [w.copy() for w in before]
+            up[layer][index] += eps
+            down[layer][index] -= eps
+            numeric[index] = (penalty(up) - penalty(down)) / (2 * eps)
+        shift = plain.weights[layer] - decayed.weights[layer]
+        np.testing.assert_allclose(shift, lr * numeric, rtol=1e-4, atol=1e-6)
+    for a, b in zip(plain.biases, decayed.biases):
+        np.testing.assert_array_equal(a, b)
