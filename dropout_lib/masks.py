@@ -140,11 +140,16 @@ def _check_n_units(n, name: str) -> int:
         ) from None
 
 
-def distinct_subnetworks_visited(layer_sizes, p, steps, *, seed=0, drop_input=True) -> int:
+def distinct_subnetworks_visited(
+    layer_sizes, p, steps, *, batch_size=1, seed=0, drop_input=True
+) -> int:
     """Count the distinct subnetworks that ``steps`` training steps sample.
 
-    Each step draws fresh masks for every droppable unit, as dropout does. Two
-    steps visit the same subnetwork when all their masks agree.
+    Dropout draws one mask per training *example*, not one per step: a step on
+    a mini-batch of ``batch_size`` examples draws ``batch_size`` independent
+    masks (a boolean array of shape ``(batch_size, units)`` per layer), so it
+    samples ``batch_size`` subnetworks. Two examples visit the same subnetwork
+    when all their masks agree.
 
     Parameters
     ----------
@@ -152,7 +157,10 @@ def distinct_subnetworks_visited(layer_sizes, p, steps, *, seed=0, drop_input=Tr
     p : float in [0, 1]
         Drop probability.
     steps : int >= 1
-        Number of training steps (one mask set each).
+        Number of training steps.
+    batch_size : int >= 1
+        Examples per step, each with its own mask; ``steps * batch_size`` masks
+        are drawn in all.
     seed : int or numpy.random.Generator
         Seed of the masks.
     drop_input : bool
@@ -161,21 +169,24 @@ def distinct_subnetworks_visited(layer_sizes, p, steps, *, seed=0, drop_input=Tr
     Returns
     -------
     count : int
+        Number of distinct masks among the ``steps * batch_size`` drawn.
     """
     sizes = check_layer_sizes(layer_sizes)
     p = check_p(p)
     steps = check_int(steps, "steps", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     rng = as_generator(seed, "seed")
     n_units = sum(sizes[:-1]) if drop_input else sum(sizes[1:-1])
-    masks = sample_mask((steps, n_units), p, rng)
+    masks = sample_mask((steps * batch_size, n_units), p, rng)
     return int(np.unique(np.packbits(masks, axis=1), axis=0).shape[0])
 
 
-def expected_distinct_subnetworks(n_units, p, steps) -> float:
+def expected_distinct_subnetworks(n_units, p, steps, *, batch_size=1) -> float:
     """Expected number of distinct subnetworks that ``steps`` steps visit, exactly.
 
-    Mask ``m`` is visited at least once with probability ``1 - (1 - P(m))**steps``,
-    so the expected count is the sum of that over all ``2**n_units`` masks.
+    Each of the ``T = steps * batch_size`` training examples draws its own mask.
+    Mask ``m`` is drawn at least once with probability ``1 - (1 - P(m))**T``, so
+    the expected count is the sum of that over all ``2**n_units`` masks.
 
     Parameters
     ----------
@@ -183,6 +194,8 @@ def expected_distinct_subnetworks(n_units, p, steps) -> float:
         Number of droppable units.
     p : float in [0, 1]
     steps : int >= 1
+    batch_size : int >= 1
+        Examples per step, one mask each.
 
     Returns
     -------
@@ -191,8 +204,9 @@ def expected_distinct_subnetworks(n_units, p, steps) -> float:
     n_units = _check_n_units(n_units, "n_units")
     p = check_p(p)
     steps = check_int(steps, "steps", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     if p in (0.0, 1.0):  # a single mask has probability 1
         return 1.0
     _, probs = enumerate_masks(n_units, p)
     # log1p/expm1 keep the tiny per-mask probabilities accurate.
-    return float(-np.expm1(steps * np.log1p(-probs)).sum())
+    return float(-np.expm1(steps * batch_size * np.log1p(-probs)).sum())

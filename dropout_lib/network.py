@@ -36,6 +36,8 @@ __all__ = [
     "outputs_over_all_masks",
     "fold_dropout_scale",
     "DropoutModel",
+    "Timing",
+    "inference_operations",
     "inference_timings",
 ]
 
@@ -310,8 +312,49 @@ class DropoutModel:
         return f"DropoutModel(sizes={self.net.sizes}, {self.dropout!r})"
 
 
-def inference_timings(net: TwoLayerNet, x, p, *, repeat=20) -> dict[str, float]:
-    """Median seconds of one test-time forward pass, three ways.
+@dataclass(frozen=True)
+class Timing:
+    """Wall-clock seconds of one test-time forward pass, over repeated calls.
+
+    Attributes
+    ----------
+    name : str
+        Which variant was timed.
+    median, lower_quartile, upper_quartile : float
+        Seconds per call. A difference between two variants smaller than the
+        spread between their quartiles is noise, not a result.
+    """
+
+    name: str
+    median: float
+    lower_quartile: float
+    upper_quartile: float
+
+
+def inference_operations(net: TwoLayerNet, batch_size) -> tuple[int, int]:
+    """Multiplications of one test-time forward pass, and those the standard step adds.
+
+    Parameters
+    ----------
+    net : TwoLayerNet
+    batch_size : int >= 1
+        Inputs per call.
+
+    Returns
+    -------
+    products, extra : int
+        ``products`` counts the multiply-adds of the two matrix products,
+        ``batch_size * n_hidden * (n_in + n_out)``; ``extra`` the multiplications
+        by ``1 - p`` that :func:`test_step` adds, ``batch_size * n_hidden``.
+    """
+    net = _check_net(net)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    n_in, n_hidden, n_out = net.sizes
+    return batch_size * n_hidden * (n_in + n_out), batch_size * n_hidden
+
+
+def inference_timings(net: TwoLayerNet, x, p, *, repeat=20) -> tuple[Timing, ...]:
+    """Time one test-time forward pass, three ways, on one BLAS thread.
 
     * ``"standard: scale activations"``: :func:`test_step`, which multiplies the
       hidden layer by ``1 - p`` on every call;
@@ -319,19 +362,27 @@ def inference_timings(net: TwoLayerNet, x, p, *, repeat=20) -> dict[str, float]:
       :func:`fold_dropout_scale` applied beforehand;
     * ``"inverted: plain network"``: :func:`test_step_inverted`.
 
+    The variants take turns, so a change in machine load affects all alike.
+    BLAS runs on one thread while timing (with threadpoolctl, which
+    scikit-learn installs): on a machine whose other cores are busy, a second
+    BLAS thread waits to be scheduled at every product and a call that takes
+    about a millisecond can take ten times as long.
+
     Parameters
     ----------
     net : TwoLayerNet
     x : array_like of shape (batch, n_in)
     p : float in [0, 1]
-    repeat : int
-        Timed calls per variant, after one untimed warm-up call each. The
-        variants take turns, so a change in machine load affects all alike.
+    repeat : int >= 1
+        Timed calls per variant, after one untimed warm-up call each.
 
     Returns
     -------
-    seconds : dict of str to float
+    timings : tuple of Timing
+        One per variant, in the order above.
     """
+    from ._engine import _Blas
+
     repeat = check_int(repeat, "repeat", minimum=1)
     x = _check_input(net, x)
     folded = fold_dropout_scale(net, p)
@@ -340,13 +391,16 @@ def inference_timings(net: TwoLayerNet, x, p, *, repeat=20) -> dict[str, float]:
         "standard: weights folded once": lambda: test_step_inverted(folded, x),
         "inverted: plain network": lambda: test_step_inverted(net, x),
     }
-    # Interleave the variants, so that a change in machine load affects all of them alike.
     times = {name: [] for name in variants}
-    for call in variants.values():
-        call()  # warm-up
-    for _ in range(repeat):
-        for name, call in variants.items():
-            start = time.perf_counter()
-            call()
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(values)) for name, values in times.items()}
+    with _Blas(1):
+        for call in variants.values():
+            call()  # warm-up
+        for _ in range(repeat):
+            for name, call in variants.items():
+                start = time.perf_counter()
+                call()
+                times[name].append(time.perf_counter() - start)
+    return tuple(
+        Timing(name, *(float(v) for v in np.percentile(values, [50, 25, 75])))
+        for name, values in times.items()
+    )

@@ -156,3 +156,39 @@ def test_distinct_subnetworks_visited_averages_to_the_expectation():
     standard_error = np.std(counts, ddof=1) / math.sqrt(len(counts))
     assert abs(np.mean(counts) - expected) < 5 * standard_error
     assert distinct_subnetworks_visited(sizes, 0.0, steps) == 1
+
+
+def test_batches_draw_one_mask_per_example():
+    # A step on a mini-batch of B examples draws B masks, so T steps of B examples
+    # visit as many subnetworks in expectation as T * B single-example steps.
+    from dropout_lib.masks import distinct_subnetworks_visited, expected_distinct_subnetworks
+
+    assert expected_distinct_subnetworks(5, 0.4, 6, batch_size=10) == pytest.approx(
+        expected_distinct_subnetworks(5, 0.4, 60), rel=1e-12
+    )
+    # Brute force for 2 units, T = 3 steps of 2 examples: sum_m [1 - (1 - P(m))^6].
+    p = 0.25
+    total = sum(
+        1 - (1 - math.prod((1 - p) if b else p for b in bits)) ** 6
+        for bits in itertools.product((0, 1), repeat=2)
+    )
+    assert expected_distinct_subnetworks(2, p, 3, batch_size=2) == pytest.approx(total, rel=1e-12)
+    # The same generator stream: steps * batch_size masks, whatever the split.
+    sizes = (3, 4, 2)
+    assert distinct_subnetworks_visited(sizes, 0.5, 5, batch_size=8, seed=1) == (
+        distinct_subnetworks_visited(sizes, 0.5, 40, seed=1)
+    )
+    # One step of a batch larger than the number of masks still visits at most all of them.
+    assert distinct_subnetworks_visited(sizes, 0.5, 1, batch_size=5000, seed=2) <= 2**7
+
+
+@pytest.mark.parametrize(
+    "bad, error", [(0, ValueError), (-3, ValueError), (2.0, TypeError), (True, TypeError)]
+)
+def test_batch_size_is_checked(bad, error):
+    from dropout_lib.masks import distinct_subnetworks_visited, expected_distinct_subnetworks
+
+    with pytest.raises(error, match="batch_size"):
+        expected_distinct_subnetworks(4, 0.5, 3, batch_size=bad)
+    with pytest.raises(error, match="batch_size"):
+        distinct_subnetworks_visited((2, 2, 1), 0.5, 3, batch_size=bad)

@@ -178,22 +178,50 @@ def test_timing_cell_code_path():
     """The code of chapter 4's timing cell, with few repeats; no assertion on the times."""
     timing_net = network.make_network(n_in=32, n_hidden=256, n_out=32, seed=1)
     batch = np.random.default_rng(1).normal(size=(512, 32))
-    seconds = network.inference_timings(timing_net, batch, 0.5, repeat=2)
-    assert set(seconds) == {
+    timings = network.inference_timings(timing_net, batch, 0.5, repeat=3)
+    assert [t.name for t in timings] == [
         "standard: scale activations",
         "standard: weights folded once",
         "inverted: plain network",
-    }
-    assert all(isinstance(v, float) and v >= 0 for v in seconds.values())
-    baseline = seconds["inverted: plain network"]
+    ]
+    for t in timings:
+        assert isinstance(t, network.Timing)
+        assert 0 <= t.lower_quartile <= t.median <= t.upper_quartile
+    baseline = timings[-1].median
     table = markdown_table(
-        ["test-time forward pass", "median time (ms)", "relative to the plain network"],
+        ["test-time forward pass", "median (ms)", "quartiles (ms)", "relative"],
         [
-            [name, f"{v * 1e3:.3f}", f"{v / max(baseline, 1e-12):.2f}×"]
-            for name, v in seconds.items()
+            [
+                t.name,
+                f"{t.median * 1e3:.3f}",
+                f"{t.lower_quartile * 1e3:.3f} to {t.upper_quartile * 1e3:.3f}",
+                f"{t.median / max(baseline, 1e-12):.2f}",
+            ]
+            for t in timings
         ],
     )
     assert table.data.count("\n") == 4
+
+
+def test_timing_restores_the_blas_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    net = network.make_network(n_in=3, n_hidden=4, n_out=2, seed=0)
+    network.inference_timings(net, np.ones((2, 3)), 0.5, repeat=1)
+    after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert after == before
+
+
+def test_inference_operations_count_the_products_by_hand():
+    net = network.make_network(n_in=3, n_hidden=4, n_out=2, seed=0)
+    # W1 x: 4 hidden units x 3 inputs, W2 h: 2 outputs x 4 hidden, per input; 5 inputs.
+    assert network.inference_operations(net, 5) == (5 * (4 * 3 + 2 * 4), 5 * 4)
+    with pytest.raises(ValueError, match="batch_size"):
+        network.inference_operations(net, 0)
+    with pytest.raises(TypeError, match="batch_size"):
+        network.inference_operations(net, 2.0)
+    with pytest.raises(TypeError, match="net"):
+        network.inference_operations("net", 2)
 
 
 @pytest.mark.parametrize("repeat,error", [(0, ValueError), (1.5, TypeError), (True, TypeError)])
