@@ -11,7 +11,13 @@ no rescaling, as in Srivastava et al. (2014). ``p`` is the probability of
     \\qquad \\Gamma = \\mathrm{diag}(X^T X)^{1/2},
 
 so with ``w~ = (1 - p) w`` minimising it is ridge regression with the penalty
-``p / (1 - p) * (X^T X)_jj`` on feature ``j``. This module computes both sides:
+``p / (1 - p) * (X^T X)_jj`` on feature ``j``. Setting the gradient to zero
+gives the trained weights in closed form, ``w = (q G + p diag G)^-1 X^T y``
+with ``G = X^T X`` and ``q = 1 - p``: dropout replaces the Gram matrix by one
+whose off-diagonal entries are shrunk by ``q`` towards its diagonal. The
+solution is scale-equivariant (multiplying a feature by ``c`` divides its
+weight by ``c``), and with orthogonal features the trained weights are the
+least-squares ones. This module computes both sides:
 the left by enumerating every one of the ``2**(n d)`` masks (small problems
 only), the right in closed form, and, with sympy, the identity for symbolic
 ``X``, ``y``, ``w`` and ``p``.
@@ -23,7 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_generator, as_real_array, check_int, check_p, check_p_below_one
+from ._checks import (
+    as_generator,
+    as_real_array,
+    check_int,
+    check_p,
+    check_p_below_one,
+    check_real,
+)
 from .masks import enumerate_masks
 
 __all__ = [
@@ -34,6 +47,10 @@ __all__ = [
     "RidgeCheck",
     "ridge_identity_check",
     "dropout_ridge_solution",
+    "dropout_ridge_weights",
+    "dropout_gram",
+    "least_squares_solution",
+    "l2_ridge_solution",
     "per_feature_ridge_solution",
     "RidgePath",
     "ridge_path",
@@ -225,6 +242,92 @@ def dropout_ridge_solution(X, y, p) -> np.ndarray:
     A = np.einsum("m,mij,mik->jk", probs, dropped_X, dropped_X)
     b = np.einsum("m,mij,i->j", probs, dropped_X, y)
     return np.linalg.solve(A, b)
+
+
+def dropout_gram(X, p) -> np.ndarray:
+    """The Gram matrix dropout trains with: ``q G + p diag(G)``, ``G = X^T X``, ``q = 1 - p``.
+
+    Its diagonal is ``G``'s; every off-diagonal entry is ``q`` times ``G``'s, so
+    the cosine similarity of two features' columns is multiplied by ``q``:
+    dropout decorrelates the features it sees.
+
+    Parameters
+    ----------
+    X : array_like of float, shape (n, d)
+    p : float in [0, 1]
+
+    Returns
+    -------
+    ndarray of float64, shape (d, d)
+    """
+    X = as_real_array(X, "X").astype(np.float64, copy=False)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (n, d), but got shape {X.shape}")
+    p = check_p(p)
+    gram = X.T @ X
+    return (1.0 - p) * gram + p * np.diag(np.diag(gram))
+
+
+def dropout_ridge_weights(X, y, p) -> np.ndarray:
+    """The trained weights of dropout regression in closed form, for any size of ``X``.
+
+    Setting the gradient of ``||y - q X w||^2 + p q w^T diag(G) w`` to zero gives
+    ``(q G + p diag G) w = X^T y`` with ``G = X^T X`` and ``q = 1 - p``. These are
+    the weights dropout *trains*; the network uses ``q w`` at test time
+    (:func:`per_feature_ridge_solution`). :func:`dropout_ridge_solution` finds
+    the same ``w`` by enumerating every mask.
+
+    Parameters
+    ----------
+    X : array_like of float, shape (n, d)
+    y : array_like of float, shape (n,)
+    p : float in [0, 1)
+
+    Returns
+    -------
+    w : ndarray of float64, shape (d,)
+        ``(q G + p diag G)^-1 X^T y``.
+    """
+    X, y, _ = _check_regression(X, y)
+    p = check_p_below_one(p, why="every entry of X is dropped, so the objective ignores w")
+    return np.linalg.solve(dropout_gram(X, p), X.T @ y)
+
+
+def least_squares_solution(X, y) -> np.ndarray:
+    """Ordinary least squares, ``argmin ||y - X w||^2`` (minimum-norm if not unique).
+
+    Parameters
+    ----------
+    X : array_like of float, shape (n, d)
+    y : array_like of float, shape (n,)
+
+    Returns
+    -------
+    w : ndarray of float64, shape (d,)
+    """
+    X, y, _ = _check_regression(X, y)
+    return np.linalg.lstsq(X, y, rcond=None)[0]
+
+
+def l2_ridge_solution(X, y, alpha) -> np.ndarray:
+    """Ridge regression with one penalty for every feature (L2 weight decay).
+
+    Minimises ``||y - X w||^2 + alpha ||w||^2``.
+
+    Parameters
+    ----------
+    X : array_like of float, shape (n, d)
+    y : array_like of float, shape (n,)
+    alpha : float >= 0
+
+    Returns
+    -------
+    w : ndarray of float64, shape (d,)
+        ``(X^T X + alpha I)^-1 X^T y``.
+    """
+    X, y, _ = _check_regression(X, y)
+    alpha = check_real(alpha, "alpha", low=0.0)
+    return np.linalg.solve(X.T @ X + alpha * np.eye(X.shape[1]), X.T @ y)
 
 
 def per_feature_ridge_solution(X, y, p) -> np.ndarray:

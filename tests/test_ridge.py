@@ -211,3 +211,90 @@ def test_results_are_frozen():
     check = ridge.ridge_identity_check(2, 2, 0.5)
     with pytest.raises(AttributeError):
         check.p = 0.1
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+def test_closed_form_trained_weights_minimise_the_brute_force_objective(p):
+    # The minimiser of the brute-force expectation, found without the formula:
+    # the objective is quadratic in w, so a central-difference gradient at the
+    # closed-form weights is zero to rounding, and the closed form agrees with
+    # the enumerated normal equations.
+    X, y, _ = _problem(5, 4, 3)
+    w = ridge.dropout_ridge_weights(X, y, p)
+    h = 1e-5
+    gradient = [
+        (
+            _brute_force_objective(X, y, w + h * np.eye(3)[j], p)
+            - _brute_force_objective(X, y, w - h * np.eye(3)[j], p)
+        )
+        / (2 * h)
+        for j in range(3)
+    ]
+    np.testing.assert_allclose(gradient, 0.0, atol=1e-7)
+    np.testing.assert_allclose(w, ridge.dropout_ridge_solution(X, y, p), rtol=1e-10)
+    # The test-time weights q w are the per-feature ridge solution.
+    np.testing.assert_allclose((1 - p) * w, _ridge_formula(X, y, p), rtol=1e-10)
+
+
+def test_dropout_gram_shrinks_off_diagonal_entries_by_q():
+    X, _, _ = _problem(6, 7, 4)
+    p = 0.3
+    gram, shrunk = X.T @ X, ridge.dropout_gram(X, p)
+    np.testing.assert_allclose(np.diag(shrunk), np.diag(gram), rtol=1e-15)
+    off = ~np.eye(4, dtype=bool)
+    np.testing.assert_allclose(shrunk[off], 0.7 * gram[off], rtol=1e-14)
+    # Cosine similarities of the columns are multiplied by q = 0.7.
+    norms = np.sqrt(np.diag(gram))
+    np.testing.assert_allclose(
+        (shrunk / np.outer(norms, norms))[off], 0.7 * (gram / np.outer(norms, norms))[off]
+    )
+
+
+def test_orthogonal_features_give_least_squares_training_weights():
+    # Q from a QR decomposition has orthonormal columns; scaling them keeps them
+    # orthogonal, so X^T X is diagonal and q G + p diag G = G.
+    rng = np.random.default_rng(3)
+    Q, _ = np.linalg.qr(rng.normal(size=(20, 4)))
+    X = Q * np.array([1.0, 3.0, 0.2, 7.0])
+    y = rng.normal(size=20)
+    ols = np.linalg.solve(X.T @ X, X.T @ y)
+    for p in (0.2, 0.5, 0.9):
+        np.testing.assert_allclose(ridge.dropout_ridge_weights(X, y, p), ols, rtol=1e-10)
+        np.testing.assert_allclose(ridge.per_feature_ridge_solution(X, y, p), (1 - p) * ols)
+    np.testing.assert_allclose(ridge.least_squares_solution(X, y), ols, rtol=1e-10)
+
+
+def test_dropout_is_scale_equivariant_and_weight_decay_is_not():
+    X, y, _ = _problem(8, 30, 3)
+    scale = np.array([10.0, 1.0, 0.1])
+    for p in (0.3, 0.6):
+        w, w_scaled = (
+            ridge.dropout_ridge_weights(X, y, p),
+            ridge.dropout_ridge_weights(X * scale, y, p),
+        )
+        np.testing.assert_allclose(w_scaled, w / scale, rtol=1e-10)
+        np.testing.assert_allclose((X * scale) @ w_scaled, X @ w, rtol=1e-10)
+    # The textbook L2 penalty alpha ||w||^2 is not: rescaling changes the fit.
+    fit = X @ ridge.l2_ridge_solution(X, y, 5.0)
+    fit_scaled = (X * scale) @ ridge.l2_ridge_solution(X * scale, y, 5.0)
+    assert np.abs(fit - fit_scaled).max() > 1e-2
+    # alpha = 0 is least squares.
+    np.testing.assert_allclose(
+        ridge.l2_ridge_solution(X, y, 0.0), ridge.least_squares_solution(X, y), rtol=1e-10
+    )
+
+
+def test_new_ridge_functions_check_their_arguments():
+    X, y, _ = _problem(1, 3, 2)
+    with pytest.raises(ValueError, match="p"):
+        ridge.dropout_ridge_weights(X, y, 1.0)
+    with pytest.raises(TypeError, match="p"):
+        ridge.dropout_gram(X, "0.5")
+    with pytest.raises(ValueError, match="X"):
+        ridge.dropout_gram(X[0], 0.5)
+    with pytest.raises(ValueError, match="alpha"):
+        ridge.l2_ridge_solution(X, y, -1.0)
+    with pytest.raises(TypeError, match="alpha"):
+        ridge.l2_ridge_solution(X, y, None)
+    with pytest.raises(ValueError, match="y"):
+        ridge.least_squares_solution(X, y[:2])
