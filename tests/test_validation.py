@@ -615,6 +615,57 @@ CALLS = [
         bad_type=_p(scale=("1",)),
         bad_value={"p": P_VALUE, "scale": (math.nan, math.inf)},
     ),
+    # modern: attention and recurrent nets
+    Call(
+        "modern.attention",
+        lambda: dict(
+            q=_rng_array(2, 3, 4), k=_rng_array(2, 5, 4), v=_rng_array(2, 5, 3), p=0.3, rng=0
+        ),
+        bad_type=_p(q=REAL_ARRAY_TYPE, k=REAL_ARRAY_TYPE, v=REAL_ARRAY_TYPE, rng=RNG_TYPE),
+        bad_value={
+            "p": P_VALUE,
+            "k": (np.ones((2, 5, 3)),),
+            "v": (np.ones((2, 4, 3)),),
+            "rng": (-1,),
+        },
+    ),
+    Call(
+        "modern.masked_attention",
+        lambda: dict(
+            q=_rng_array(3, 4),
+            k=_rng_array(5, 4),
+            v=_rng_array(5, 2),
+            keep=np.ones((3, 5), bool),
+            p=0.3,
+        ),
+        bad_type=_p(q=REAL_ARRAY_TYPE, keep=(np.full((3, 5), 0.5),)),
+        bad_value={"p": P_BELOW_ONE, "keep": (np.ones((3, 4), bool),)},
+    ),
+    Call(
+        "modern.attention_backward",
+        lambda: dict(
+            dout=np.ones((3, 2)),
+            q=_rng_array(3, 4),
+            k=_rng_array(5, 4),
+            v=_rng_array(5, 2),
+            probs=np.full((3, 5), 0.2),
+            p=0.3,
+        ),
+        bad_type=_p(dout=REAL_ARRAY_TYPE, probs=REAL_ARRAY_TYPE),
+        bad_value={"p": P_BELOW_ONE, "dout": (np.ones((3, 3)),), "probs": (np.ones((3, 4)),)},
+    ),
+    Call(
+        "modern.philox_keep_mask",
+        lambda: dict(shape=(3, 4), p=0.3, seed=1, offset=5),
+        bad_type=_p(shape=("ab", 2.5), seed=SEED_TYPE, offset=INT_TYPE),
+        bad_value={"p": P_VALUE, "shape": ((-1, 2),), "seed": (-1,), "offset": (-3,)},
+    ),
+    Call(
+        "modern.recurrent_masks",
+        lambda: dict(steps=4, batch=3, features=5, p=0.3, rng=0, variational=False),
+        bad_type=_p(steps=INT_TYPE, batch=INT_TYPE, features=INT_TYPE, rng=RNG_TYPE),
+        bad_value={"p": P_VALUE, "steps": (0,), "batch": (-1,), "features": (0,), "rng": (-1,)},
+    ),
     # frameworks and grading
     Call(
         "frameworks.edge_semantics",
