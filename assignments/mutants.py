@@ -81,6 +81,53 @@ MUTANTS = (
         (("def keep_mask", _KEEP, "return np.random.default_rng().random(shape) >= p"),),
     ),
     Mutant(
+        "mask_exact_count",
+        A1,
+        "keeps exactly round((1 - p) n) units, so the entries are not independent",
+        "q1",
+        (
+            (
+                "def keep_mask",
+                _KEEP,
+                "size = int(np.prod(shape))\n"
+                "    flat = np.zeros(size, dtype=bool)\n"
+                "    flat[rng.permutation(size)[: round((1 - p) * size)]] = True\n"
+                "    return flat.reshape(shape)",
+            ),
+        ),
+    ),
+    Mutant(
+        "mask_int_dtype",
+        A1,
+        "returns a mask of integers 0 and 1 instead of a boolean array",
+        "q1",
+        (("def keep_mask", _KEEP, "return (rng.random(shape) >= p).astype(int)"),),
+    ),
+    Mutant(
+        "helper_keeps_with_p",
+        A1,
+        "keeps with probability p in a helper that keep_mask and both dropout functions call",
+        "q1",
+        (
+            (
+                "def keep_mask",
+                "def keep_mask",
+                "def _draw(shape, p, rng):\n    return rng.random(shape) < p\n\n\ndef keep_mask",
+            ),
+            ("def keep_mask", _KEEP, "return _draw(shape, p, rng)"),
+            (
+                "def dropout_train",
+                "mask = keep_mask(np.shape(h), p, rng)",
+                "mask = _draw(np.shape(h), p, rng)",
+            ),
+            (
+                "def inverted_dropout_train",
+                "mask = keep_mask(np.shape(h), p, rng)",
+                "mask = _draw(np.shape(h), p, rng)",
+            ),
+        ),
+    ),
+    Mutant(
         "mask_breaks_2d",
         A1,
         "breaks on 2-D shapes (draws a flat mask)",
@@ -101,6 +148,13 @@ MUTANTS = (
         "scales by p instead of 1 - p at test time",
         "q2",
         (("def dropout_test", _STD_TEST, "return p * np.asarray(h)"),),
+    ),
+    Mutant(
+        "standard_test_divides",
+        A1,
+        "divides by 1 / (1 - p) at test time, which fails at p = 1",
+        "q2",
+        (("def dropout_test", _STD_TEST, "return np.asarray(h) / (1 / (1 - p))"),),
     ),
     Mutant(
         "returns_mask",
@@ -330,9 +384,9 @@ VARIANTS = (
     Mutant(
         "alt_binomial",
         A1,
-        "draws the mask with rng.binomial (an int array of 0 and 1)",
+        "draws the mask with rng.binomial, then makes it boolean",
         None,
-        (("def keep_mask", _KEEP, "return rng.binomial(1, 1 - p, size=shape)"),),
+        (("def keep_mask", _KEEP, "return rng.binomial(1, 1 - p, size=shape).astype(bool)"),),
     ),
     Mutant(
         "alt_uniform",
