@@ -48,6 +48,8 @@ __all__ = [
     "FIG_8",
     "STATEMENTS",
     "table_9_error",
+    "Quote",
+    "TRANSFORMER_P_DROP",
 ]
 
 #: Full citation of the paper.
@@ -370,4 +372,36 @@ STATEMENTS = (
         "rule, and beyond that is slightly better but within one standard deviation.",
         "Fig. 11 and Section 7.5",
     ),
+)
+
+
+# ---------------------------------------------------------------- other papers
+@dataclass(frozen=True)
+class Quote:
+    """One number quoted from a paper other than the dropout paper.
+
+    Attributes
+    ----------
+    value : float
+    what : str
+        What the number is, in the paper's own terms.
+    bib_key : str
+        The paper's key in ``references.bib``.
+    source : str
+        Section, table or figure it comes from.
+    """
+
+    value: float
+    what: str
+    bib_key: str
+    source: str
+
+
+#: Vaswani et al. (2017), "Attention is all you need": the base Transformer's dropout.
+TRANSFORMER_P_DROP = Quote(
+    0.1,
+    "P_drop of the base model: dropout on the output of each sub-layer before the residual "
+    "add and normalisation, and on the sums of the embeddings and positional encodings",
+    "vaswani2017attention",
+    "Section 5.4 (Residual Dropout)",
 )
