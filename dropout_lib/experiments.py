@@ -2,12 +2,17 @@
 
 Every function here runs one experiment of Srivastava et al. (2014) and returns
 its results as a frozen dataclass of arrays; the figures are drawn separately
-by :mod:`dropout_lib.plots_experiments`, and the spread over seeds is computed
-by :mod:`dropout_lib.stats`. Each training experiment repeats over several
-seeds (by default three), and a seed fixes both the data split (see
-:func:`dropout_lib.data.digits_split`) and the network's initial weights and
-masks, so "with" and "without dropout" runs of one seed are paired: same data,
-same starting point.
+by :mod:`dropout_lib.plots_experiments`, and the spread over seeds and the t
+intervals are computed by :mod:`dropout_lib.stats`. Each training experiment
+repeats over several seeds (by default ten, :data:`SEEDS`), and a seed fixes
+both the data split (see :func:`dropout_lib.data.digits_split`) and the
+network's initial weights and masks, so "with" and "without dropout" runs of
+one seed are paired: same data, same starting point.
+
+The training experiments take ``data="digits"`` (scikit-learn's 8x8 digits,
+the default) or ``data="mnist"`` (the 5,000 real 28x28 MNIST digits of
+:func:`dropout_lib.data.mnist_split`, with a fixed test set of
+:data:`MNIST_N_TEST` images).
 
 The networks are far smaller than the paper's and are trained far more
 briefly: the default is 64-128-128-10 ReLU units, SGD with momentum 0.9 and
@@ -35,7 +40,7 @@ from ._checks import (
     check_real,
 )
 from ._engine import fit_many
-from .data import N_CLASSES, N_PIXELS, digits_split
+from .data import N_CLASSES, N_MNIST_PIXELS, N_PIXELS, digits_split, mnist_split
 from .family import gaussian_noise
 from .layers import apply_mask
 from .masks import sample_mask
@@ -43,6 +48,8 @@ from .mlp import MLP, GaussianDropoutMLP
 
 __all__ = [
     "SEEDS",
+    "DATA_SETS",
+    "MNIST_N_TEST",
     "HIDDEN",
     "N_TRAIN",
     "LR",
@@ -71,8 +78,13 @@ __all__ = [
     "gaussian_vs_bernoulli",
 ]
 
-#: Seeds of the repeated runs; the spread over them is shown with every result.
-SEEDS = (0, 1, 2)
+#: Seeds of the repeated runs (ten: every run takes a second or less); the spread
+#: over them and a t interval come with every result.
+SEEDS = tuple(range(10))
+#: The data sets a training experiment can run on.
+DATA_SETS = ("digits", "mnist")
+#: Test images of every MNIST split here (a fifth of the 5,000).
+MNIST_N_TEST = 1000
 #: Hidden layer widths of the default network (input 64 pixels, output 10 classes).
 HIDDEN = (128, 128)
 #: Training examples in the small-data setting, where a plain network overfits.
@@ -137,6 +149,21 @@ def _sizes(hidden, input_width=N_PIXELS, n_classes=N_CLASSES):
     return (input_width, *hidden, n_classes)
 
 
+def _check_data(data) -> str:
+    return check_choice(data, "data", DATA_SETS)
+
+
+def _split(data, n_train, seed):
+    """The split of one seed: digits (test set 597) or MNIST (test set ``MNIST_N_TEST``)."""
+    if data == "mnist":
+        return mnist_split(n_train, 0, MNIST_N_TEST, seed=seed)
+    return digits_split(n_train, seed=seed)
+
+
+def _input_width(data) -> int:
+    return N_MNIST_PIXELS if data == "mnist" else N_PIXELS
+
+
 def epochs_for(updates, n_train, batch_size) -> int:
     """Epochs that give at least ``updates`` SGD steps on ``n_train`` examples.
 
@@ -193,6 +220,8 @@ class CurvesResult:
         ``models[variant][seed]``, the trained networks.
     data : tuple of DigitsSplit
         The split of each seed (shared by every variant).
+    data_set : str
+        ``"digits"`` or ``"mnist"``.
     n_train, epochs : int
         Training digits per seed and epochs of training.
     hidden : tuple of int
@@ -208,6 +237,7 @@ class CurvesResult:
     train_loss: np.ndarray
     models: tuple
     data: tuple
+    data_set: str
     n_train: int
     epochs: int
     hidden: tuple
@@ -240,16 +270,30 @@ class CurvesResult:
         errors = self.test_error if which == "test" else self.train_error
         return errors[..., -last:].mean(axis=-1)
 
+    def first_zero_epoch(self) -> np.ndarray:
+        """First epoch whose training error is exactly 0, shape (n_variants, n_seeds).
 
-def _curves(variants, *, n_train, epochs, seeds, hidden, lr, batch_size, progress):
+        Returns
+        -------
+        ndarray of float64
+            Epoch numbers counted from 1; NaN where the training error never
+            reaches 0 within ``epochs``.
+        """
+        zero = self.train_error == 0
+        first = np.argmax(zero, axis=-1) + 1.0
+        return np.where(zero.any(axis=-1), first, np.nan)
+
+
+def _curves(variants, *, n_train, epochs, seeds, hidden, lr, batch_size, progress, data="digits"):
     """Train every ``(label, model_class, p_input, p_hidden)`` variant on every seed."""
+    data_set = _check_data(data)
     seeds = _check_seeds(seeds)
     hidden = _check_hidden(hidden)
     n_train = check_int(n_train, "n_train", minimum=1)
     epochs = check_int(epochs, "epochs", minimum=1)
     lr, batch_size = _check_training(lr, batch_size)
-    sizes = _sizes(hidden)
-    data = tuple(digits_split(n_train, seed=seed) for seed in seeds)
+    sizes = _sizes(hidden, _input_width(data_set))
+    data = tuple(_split(data_set, n_train, seed) for seed in seeds)
     # All variants and seeds share one architecture and training-set size, so
     # they train side by side (fit_many gives each exactly its own fit result).
     models = tuple(
@@ -280,6 +324,7 @@ def _curves(variants, *, n_train, epochs, seeds, hidden, lr, batch_size, progres
         train_loss=train_loss,
         models=models,
         data=data,
+        data_set=data_set,
         n_train=n_train,
         epochs=epochs,
         hidden=hidden,
@@ -299,6 +344,7 @@ def overfitting(
     hidden=HIDDEN,
     lr=LR,
     batch_size=BATCH_SIZE,
+    data="digits",
     progress=False,
 ) -> CurvesResult:
     """Experiment 1: training and test error over epochs, with and without dropout.
@@ -315,7 +361,8 @@ def overfitting(
     Parameters
     ----------
     n_train : int >= 1
-        Training digits (the test set is the fixed 597 of each seed's split).
+        Training digits (the test set is the fixed 597 of each seed's split,
+        or ``MNIST_N_TEST`` images on MNIST).
     epochs : int >= 1
     p_hidden : float in [0, 1)
         Hidden drop probability of both dropout variants.
@@ -326,6 +373,8 @@ def overfitting(
         Hidden layer widths.
     lr : float > 0
     batch_size : int >= 1
+    data : {"digits", "mnist"}
+        The data set (see the module docstring).
     progress : bool
         Show a ``tqdm.auto`` bar over the epochs.
 
@@ -350,6 +399,7 @@ def overfitting(
         lr=lr,
         batch_size=batch_size,
         progress=progress,
+        data=data,
     )
 
 
@@ -405,7 +455,7 @@ def effect_of_p(
     n_train=N_TRAIN,
     updates=1500,
     n_hidden_layers=2,
-    seeds=SEEDS,
+    seeds=SEEDS[:5],
     lr=LR,
     batch_size=BATCH_SIZE,
     progress=False,
@@ -434,6 +484,8 @@ def effect_of_p(
         SGD steps of every run (the same for every p, as in a fixed budget).
     n_hidden_layers : int >= 1
     seeds : sequence of int >= 0
+        By default the first five of :data:`SEEDS`: this experiment trains
+        about ten networks per seed.
     lr : float > 0
     batch_size : int >= 1
     progress : bool
@@ -521,6 +573,8 @@ class DatasetSizeResult:
     sizes : ndarray of int, shape (N,)
         Training-set sizes.
     seeds : tuple of int
+    data_set : str
+        ``"digits"`` or ``"mnist"``.
     labels : tuple of str
         ``("no dropout", "dropout")``, the first axis of the errors.
     test_error, train_error : ndarray of float64, shape (2, N, n_seeds)
@@ -536,6 +590,7 @@ class DatasetSizeResult:
 
     sizes: np.ndarray
     seeds: tuple
+    data_set: str
     labels: tuple
     test_error: np.ndarray
     train_error: np.ndarray
@@ -562,6 +617,7 @@ def dataset_size(
     hidden=HIDDEN,
     lr=LR,
     batch_size=BATCH_SIZE,
+    data="digits",
     progress=False,
 ) -> DatasetSizeResult:
     """Experiment 3: the gain from dropout as the training set grows (paper Fig. 10).
@@ -574,11 +630,11 @@ def dataset_size(
     ----------
     sizes : sequence of int
         Training-set sizes, each at least 1 and at most 1200 (the digits left
-        after the test set).
+        after the test set); on MNIST at least 10 and at most 4000.
     updates : int >= 1
         SGD steps per run.
     p_input, p_hidden : float in [0, 1)
-    seeds, hidden, lr, batch_size, progress
+    seeds, hidden, lr, batch_size, data, progress
         As in :func:`overfitting`.
 
     Returns
@@ -586,6 +642,7 @@ def dataset_size(
     DatasetSizeResult
     """
     sizes = np.array([check_int(n, "sizes", minimum=1) for n in sizes])
+    data_set = _check_data(data)
     updates = check_int(updates, "updates", minimum=1)
     seeds = _check_seeds(seeds)
     hidden = _check_hidden(hidden)
@@ -599,9 +656,9 @@ def dataset_size(
     for i in _progress(range(len(sizes)), total=len(sizes), desc="sizes", enabled=progress):
         n_train = int(sizes[i])
         # For one seed the test set is the same at every size (see digits_split).
-        data = [digits_split(n_train, seed=seed) for seed in seeds]
+        data = [_split(data_set, n_train, seed) for seed in seeds]
         models = [
-            MLP(_sizes(hidden), p_input=p_in, p_hidden=p_hid, seed=seed)
+            MLP(_sizes(hidden, _input_width(data_set)), p_input=p_in, p_hidden=p_hid, seed=seed)
             for p_in, p_hid in variants
             for seed in seeds
         ]
@@ -622,6 +679,7 @@ def dataset_size(
     return DatasetSizeResult(
         sizes=sizes,
         seeds=seeds,
+        data_set=data_set,
         labels=("no dropout", "dropout"),
         test_error=test_error,
         train_error=train_error,
@@ -739,9 +797,19 @@ class SparsityResult:
         Per label, each unit's mean activation over the test digits, pooled over
         seeds.
     mean_activation : ndarray of float64, shape (n_labels, n_seeds)
-        Mean activation of the layer.
+        Mean activation of the layer. In a ReLU network this is not a measure
+        of sparsity: scaling a unit's incoming weights by ``c > 0`` and its
+        outgoing weights by ``1 / c`` computes the same function with ``c``
+        times the activation.
     fraction_zero : ndarray of float64, shape (n_labels, n_seeds)
         Fraction of activations that are exactly zero (ReLU off).
+    dead_fraction : ndarray of float64, shape (n_labels, n_seeds)
+        Fraction of the layer's units that are exactly zero on every test
+        example ("dead" units, which do nothing for the network).
+    live_zero_fraction : ndarray of float64, shape (n_labels, n_seeds)
+        Fraction of exact zeros among the activations of the live units (the
+        others): how selectively the working units fire. Unchanged by the
+        rescaling above, so it is a scale-free measure of sparsity.
     """
 
     labels: tuple
@@ -750,10 +818,16 @@ class SparsityResult:
     mean_per_unit: tuple
     mean_activation: np.ndarray
     fraction_zero: np.ndarray
+    dead_fraction: np.ndarray
+    live_zero_fraction: np.ndarray
 
 
 def sparsity(curves=None, *, layer=-1, progress=False, **train_kwargs) -> SparsityResult:
     """Experiment 5: are hidden activations sparser with dropout?
+
+    Measured on each seed's test set with dropout off: the mean activation, the
+    share of exact zeros, the share of dead units (zero on every test example)
+    and the share of exact zeros among the live units.
 
     Parameters
     ----------
@@ -778,6 +852,7 @@ def sparsity(curves=None, *, layer=-1, progress=False, **train_kwargs) -> Sparsi
     activations, per_unit = [], []
     shape = (len(curves.labels), len(curves.seeds))
     mean_activation, fraction_zero = np.empty(shape), np.empty(shape)
+    dead_fraction, live_zero_fraction = np.empty(shape), np.empty(shape)
     for v, models in enumerate(curves.models):
         pooled, units = [], []
         for s, (model, split) in enumerate(zip(models, curves.data)):
@@ -785,7 +860,11 @@ def sparsity(curves=None, *, layer=-1, progress=False, **train_kwargs) -> Sparsi
             pooled.append(acts.ravel())
             units.append(acts.mean(axis=0))
             mean_activation[v, s] = acts.mean()
-            fraction_zero[v, s] = np.mean(acts == 0)
+            zero = acts == 0
+            fraction_zero[v, s] = np.mean(zero)
+            dead = zero.all(axis=0)
+            dead_fraction[v, s] = np.mean(dead)
+            live_zero_fraction[v, s] = np.mean(zero[:, ~dead]) if not dead.all() else np.nan
         activations.append(np.concatenate(pooled))
         per_unit.append(np.concatenate(units))
     return SparsityResult(
@@ -795,6 +874,8 @@ def sparsity(curves=None, *, layer=-1, progress=False, **train_kwargs) -> Sparsi
         mean_per_unit=tuple(per_unit),
         mean_activation=mean_activation,
         fraction_zero=fraction_zero,
+        dead_fraction=dead_fraction,
+        live_zero_fraction=live_zero_fraction,
     )
 
 
