@@ -320,15 +320,23 @@ class Timing:
     ----------
     name : str
         Which variant was timed.
+    best : float
+        Seconds of the fastest call: the best estimate of what a call costs
+        when nothing else competes for the processor (what :mod:`timeit`
+        recommends reporting).
     median, lower_quartile, upper_quartile : float
         Seconds per call. A difference between two variants smaller than the
         spread between their quartiles is noise, not a result.
+    calls : int
+        Number of timed calls.
     """
 
     name: str
+    best: float
     median: float
     lower_quartile: float
     upper_quartile: float
+    calls: int
 
 
 def inference_operations(net: TwoLayerNet, batch_size) -> tuple[int, int]:
@@ -401,6 +409,11 @@ def inference_timings(net: TwoLayerNet, x, p, *, repeat=20) -> tuple[Timing, ...
                 call()
                 times[name].append(time.perf_counter() - start)
     return tuple(
-        Timing(name, *(float(v) for v in np.percentile(values, [50, 25, 75])))
+        Timing(
+            name,
+            float(min(values)),
+            *(float(v) for v in np.percentile(values, [50, 25, 75])),
+            len(values),
+        )
         for name, values in times.items()
     )
