@@ -511,3 +511,112 @@ class TinyAttention:
     def error(self, X, y) -> float:
         """Share of sequences misclassified at evaluation."""
         return float(np.mean(self.predict(X) != np.asarray(y)))
+
+
+def _progress(iterable, *, total, desc, enabled):
+    """Wrap ``iterable`` in a transient ``tqdm.auto`` bar when ``enabled``.
+
+    The bar closes when the loop ends, so a re-executed notebook stores the same
+    output (the bar as first drawn).
+    """
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, leave=False)
+
+
+@dataclass(frozen=True, eq=False)
+class AttentionExperiment:
+    """Test error of :class:`TinyAttention` with and without attention dropout, per seed.
+
+    Attributes
+    ----------
+    p_values : tuple of float
+        The attention-dropout probabilities compared (the first is usually 0).
+    seeds : tuple of int
+        Seed ``s`` draws the training set, the test set and the initial weights,
+        the same for every ``p``: the runs are paired by seed.
+    test_error, train_error : ndarray of float64, shape (len(p_values), len(seeds))
+        Share misclassified at evaluation (no dropout); the test labels are clean.
+    n_train, n_test, steps : int
+    label_noise : float
+        Share of training labels replaced at random.
+    """
+
+    p_values: tuple
+    seeds: tuple
+    test_error: np.ndarray
+    train_error: np.ndarray
+    n_train: int
+    n_test: int
+    steps: int
+    label_noise: float
+
+
+def attention_experiment(
+    p_values=(0.0, 0.1),
+    *,
+    seeds=(0, 1, 2, 3, 4),
+    n_train=150,
+    n_test=1000,
+    label_noise=0.2,
+    steps=300,
+    d=32,
+    n_pairs=6,
+    n_symbols=8,
+    progress=False,
+) -> AttentionExperiment:
+    """Train :class:`TinyAttention` on the recall task for each drop probability and seed.
+
+    Parameters
+    ----------
+    p_values : sequence of float in [0, 1)
+        Attention-dropout probabilities.
+    seeds : sequence of int >= 0
+    n_train, n_test : int >= 1
+        Training and test sequences (a fresh draw for each seed).
+    label_noise : float in [0, 1]
+        Share of training labels replaced at random, so that the model can overfit.
+    steps : int >= 1
+        Adam updates (mini-batches of 32).
+    d, n_pairs, n_symbols : int
+        Width of the model and size of the task, as in :func:`recall_task`.
+    progress : bool
+        A progress bar over seeds.
+
+    Returns
+    -------
+    AttentionExperiment
+    """
+    why = "the kept probabilities are divided by 1 - p"
+    p_values = tuple(check_p_below_one(p, "p_values", why=why) for p in p_values)
+    seeds = tuple(check_int(s, "seeds", minimum=0) for s in seeds)
+    if not p_values or not seeds:
+        raise ValueError("p_values and seeds must each hold at least one entry")
+    n_train = check_int(n_train, "n_train", minimum=1)
+    n_test = check_int(n_test, "n_test", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
+    label_noise = check_p(label_noise, "label_noise")
+    test_error = np.empty((len(p_values), len(seeds)))
+    train_error = np.empty_like(test_error)
+    for j in _progress(range(len(seeds)), total=len(seeds), desc="seeds", enabled=progress):
+        data_rng = np.random.default_rng([seeds[j], 1])
+        kw = dict(n_pairs=n_pairs, n_symbols=n_symbols)
+        train = recall_task(n_train, label_noise=label_noise, rng=data_rng, **kw)
+        test = recall_task(n_test, rng=data_rng, **kw)
+        for i, p in enumerate(p_values):
+            model = TinyAttention(train.X.shape[-1], n_symbols, d=d, p=p, seed=seeds[j])
+            model.fit(train.X, train.y, steps=steps)
+            test_error[i, j] = model.error(test.X, test.y)
+            train_error[i, j] = model.error(train.X, train.y)
+    return AttentionExperiment(
+        p_values=p_values,
+        seeds=seeds,
+        test_error=test_error,
+        train_error=train_error,
+        n_train=n_train,
+        n_test=n_test,
+        steps=steps,
+        label_noise=label_noise,
+    )

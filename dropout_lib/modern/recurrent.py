@@ -242,8 +242,9 @@ class TinyRNN:
         P = self.params
         h = np.zeros((steps + 1, n, self.n_hidden))
         drive = X @ P["Wx"] + P["b"]
+        multiplier = keep * scale  # 0 or 1 / (1 - p), as floats
         for t in range(steps):
-            h[t + 1] = np.tanh(drive[t] + (h[t] * keep[t] * scale) @ P["Wh"])
+            np.tanh(drive[t] + (h[t] * multiplier[t]) @ P["Wh"], out=h[t + 1])
         return RNNTrace(h=h, keep=keep, logits=h[-1] @ P["Wo"] + P["bo"])
 
     def backward(self, X, trace, dlogits, *, training=True) -> RNNGrads:
@@ -271,13 +272,15 @@ class TinyRNN:
         grads["Wo"] = h[-1].T @ dlogits
         grads["bo"] = dlogits.sum(axis=0)
         dh = dlogits @ P["Wo"].T
+        multiplier = keep * scale
+        dz = np.empty((X.shape[0], *dh.shape))  # gradient at each step's tanh input
         for t in range(X.shape[0] - 1, -1, -1):
-            dz = dh * (1.0 - h[t + 1] ** 2)
-            dropped = h[t] * keep[t] * scale
-            grads["Wx"] += X[t].T @ dz
-            grads["Wh"] += dropped.T @ dz
-            grads["b"] += dz.sum(axis=0)
-            dh = (dz @ P["Wh"].T) * keep[t] * scale
+            dz[t] = dh * (1.0 - h[t + 1] ** 2)
+            dh = (dz[t] @ P["Wh"].T) * multiplier[t]
+        flat = dz.reshape(-1, self.n_hidden)
+        grads["Wx"] = X.reshape(-1, self.n_in).T @ flat
+        grads["Wh"] = (h[:-1] * multiplier).reshape(-1, self.n_hidden).T @ flat
+        grads["b"] = dz.sum(axis=(0, 1))
         return RNNGrads(**grads)
 
     def loss_and_gradients(self, X, y, keep=None):
@@ -360,3 +363,101 @@ class TinyRNN:
     def error(self, X, y) -> float:
         """Share of sequences misclassified at evaluation."""
         return float(np.mean(self.predict(X) != np.asarray(y)))
+
+
+@dataclass(frozen=True, eq=False)
+class RecurrentExperiment:
+    """Test error of :class:`TinyRNN` on the first-symbol task, per variant and seed.
+
+    Attributes
+    ----------
+    labels : tuple of str
+        The variants, in the order of the first axis of the errors.
+    p : float
+        Recurrent drop probability of the dropout variants.
+    seeds : tuple of int
+        Seed ``s`` draws the data and the initial weights, the same for every
+        variant: the runs are paired by seed.
+    test_error : ndarray of float64, shape (len(labels), len(seeds))
+        Share misclassified at evaluation (no dropout). Chance is ``1 - 1 / n_symbols``.
+    final_loss : ndarray of float64, shape (len(labels), len(seeds))
+        Mean training loss (with dropout) over the last 50 updates.
+    seq_len, n_hidden, n_symbols, steps : int
+    """
+
+    labels: tuple
+    p: float
+    seeds: tuple
+    test_error: np.ndarray
+    final_loss: np.ndarray
+    seq_len: int
+    n_hidden: int
+    n_symbols: int
+    steps: int
+
+
+def recurrent_experiment(
+    p=0.5,
+    *,
+    seeds=(0, 1, 2, 3, 4),
+    seq_len=24,
+    n_hidden=32,
+    n_symbols=2,
+    n_train=1000,
+    n_test=1000,
+    steps=400,
+    progress=False,
+) -> RecurrentExperiment:
+    """Train :class:`TinyRNN` with a fresh mask per step and with one mask per sequence.
+
+    Parameters
+    ----------
+    p : float in (0, 1)
+        Drop probability on the recurrent connection.
+    seeds : sequence of int >= 0
+    seq_len : int >= 1
+        Steps between the symbol and the read-out.
+    n_hidden, n_symbols, n_train, n_test : int
+    steps : int >= 1
+        Adam updates (mini-batches of 32).
+    progress : bool
+        A progress bar over seeds.
+
+    Returns
+    -------
+    RecurrentExperiment
+        Variants ``("fresh mask per step", "one mask per sequence")``.
+    """
+    p = check_p_below_one(p, why="the kept units are divided by 1 - p")
+    seeds = tuple(check_int(s, "seeds", minimum=0) for s in seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    seq_len = check_int(seq_len, "seq_len", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
+    from .attention import _progress
+
+    variants = (("fresh mask per step", False), ("one mask per sequence", True))
+    test_error = np.empty((len(variants), len(seeds)))
+    final_loss = np.empty_like(test_error)
+    for j in _progress(range(len(seeds)), total=len(seeds), desc="seeds", enabled=progress):
+        data_rng = np.random.default_rng([seeds[j], 2])
+        train = first_symbol_task(n_train, steps=seq_len, n_symbols=n_symbols, rng=data_rng)
+        test = first_symbol_task(n_test, steps=seq_len, n_symbols=n_symbols, rng=data_rng)
+        for i, (_, variational) in enumerate(variants):
+            net = TinyRNN(
+                n_symbols, n_hidden, n_symbols, p=p, variational=variational, seed=seeds[j]
+            )
+            result = net.fit(train.X, train.y, steps=steps)
+            test_error[i, j] = net.error(test.X, test.y)
+            final_loss[i, j] = result.loss[-50:].mean()
+    return RecurrentExperiment(
+        labels=tuple(label for label, _ in variants),
+        p=p,
+        seeds=seeds,
+        test_error=test_error,
+        final_loss=final_loss,
+        seq_len=seq_len,
+        n_hidden=n_hidden,
+        n_symbols=n_symbols,
+        steps=steps,
+    )
