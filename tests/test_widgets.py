@@ -6,7 +6,9 @@ assert), never from numbers the code printed.
 """
 
 import base64
+import html as htmllib
 import io
+import json
 import math
 import re
 
@@ -357,38 +359,125 @@ def test_package_exposes_the_explorers():
 # --------------------------------------------------------------- static fallback
 
 
+def _fallback_parts(html):
+    """The fallback's frames (from its JSON block), its markup images and its sliders."""
+    block = re.search(
+        r'<script type="application/json" class="dlib-fallback-data">(.*?)</script>', html, re.S
+    )
+    data = json.loads(block.group(1))
+    images = re.findall(r"<img ([^>]*)>", html)
+    sliders = re.findall(r'<input type="range" id="([^"]+)"[^>]*>', html)
+    return data, images, sliders
+
+
+def _without_scripts(html):
+    """What a sanitiser that strips scripts (JupyterLab's, GitHub's) leaves of the markup."""
+    return re.sub(r"<script\b.*?</script>", "", html, flags=re.S | re.I)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "make, n_frames, n_sliders",
+    "make, start, n_frames, keys",
     [
-        (lambda: widgets.activation_explorer(width=8), 2 * len(fallback.FALLBACK_PS), 2),
-        (widgets.mask_state_explorer, 2 * len(fallback.FALLBACK_PS), 2),
-        (widgets.ensemble_explorer, len(fallback.FALLBACK_PS), 1),
+        (
+            lambda: widgets.activation_explorer(p=0.5, mode="inverted", width=8),
+            {"p": "0.50", "mode": "inverted"},
+            2 * len(fallback.FALLBACK_PS),
+            ["p", "mode"],
+        ),
+        (
+            lambda: widgets.mask_state_explorer(p=0.4, mode="standard"),
+            {"p": "0.40", "mode": "standard"},
+            2 * len(fallback.FALLBACK_PS),
+            ["p", "mode"],
+        ),
+        (
+            lambda: widgets.ensemble_explorer(p=0.3),
+            {"p": "0.30"},
+            len(fallback.FALLBACK_PS),
+            ["p"],
+        ),
     ],
 )
-def test_fallback_html(make, n_frames, n_sliders):
-    html = make().fallback_html()
+def test_fallback_html(make, start, n_frames, keys):
+    explorer = make()
+    html = explorer.fallback_html()
     assert html.startswith('<div class="dlib-fallback"') and html.rstrip().endswith("</div>")
     assert not re.search(r"https?:|ftp:|url\(|<link|@import", html, re.IGNORECASE)
-    assert re.findall(r'src="([^"]*)"', html)  # every source is an inline data URI
-    assert all(
-        src.startswith("data:image/png;base64,") for src in re.findall(r'src="([^"]*)"', html)
-    )
-    frames = re.findall(r"<img ([^>]*)>", html)
-    assert len(frames) == n_frames
-    assert all('class="dlib-fallback-frame"' in frame for frame in frames)
-    assert sum(" hidden" not in frame for frame in frames) == 1
-    for frame in frames:
-        alt = re.search(r'alt="([^"]+)"', frame).group(1)
-        assert "p = " in alt and len(alt) > 40
-        encoded = re.search(r'src="data:image/png;base64,([^"]+)"', frame).group(1)
-        _png_size(base64.b64decode(encoded))
-    sliders = re.findall(r'<input type="range" id="([^"]+)"[^>]*>', html)
-    assert len(sliders) == n_sliders
+    data, images, sliders = _fallback_parts(html)
+    # One picture in the markup: no renderer can show a stack of frames.
+    assert len(images) == 1 and 'class="dlib-fallback-frame"' in images[0]
+    assert len(data["frames"]) == n_frames
+    assert [slider["key"] for slider in data["sliders"]] == keys
+    # The scrubber offers p in steps of 0.05, from 0 to the live slider's end.
+    assert data["sliders"][0]["tokens"] == [f"{0.05 * k:.2f}" for k in range(20)]
+    assert data["sliders"][0]["tokens"][-1] == f"{widgets.P_MAX:.2f}"
+    # The shown frame is the one the caption and the sliders' start positions describe.
+    index = 0
+    for slider in data["sliders"]:
+        index = index * len(slider["tokens"]) + slider["tokens"].index(start[slider["key"]])
+    assert f'data-frame="{index}"' in images[0]
+    assert f'src="{data["frames"][index]["src"]}"' in images[0]
+    alt = re.search(r'alt="([^"]+)"', images[0]).group(1)
+    assert htmllib.unescape(alt) == data["frames"][index]["alt"] and f"p = {start['p']}" in alt
+    note = re.search(r'<p class="dlib-fallback-note">(.*?)</p>', html).group(1)
+    assert f"p = {start['p']}" in note and "run the notebook for the live explorer" in note
+    # Each frame is drawn for a device pixel ratio of 2 and displayed at half its pixel size.
+    displayed = int(re.search(r'width="(\d+)"', images[0]).group(1))
+    for frame in data["frames"]:
+        assert frame["src"].startswith("data:image/png;base64,")
+        assert "p = " in frame["alt"] and len(frame["alt"]) > 40
+        width, _ = _png_size(base64.b64decode(frame["src"].split(",", 1)[1]))
+        assert width // scene.PIXEL_RATIO == displayed
+    assert len(sliders) == len(keys)
     for slider_id in sliders:
         assert f'<label for="{slider_id}">' in html
         assert f'<output for="{slider_id}">' in html
+    # The sliders wait, hidden with a valued attribute (JupyterLab's sanitiser deletes a
+    # bare one), for the script to reveal them; without it one frame and the note remain.
+    assert '<div class="dlib-fallback-controls" hidden="hidden">' in html
+    bare = _without_scripts(html)
+    assert len(re.findall(r"<img ", bare)) == 1 and "data:image/png" in bare
+    assert "run the notebook for the live explorer" in bare
     assert "<script>" in html and 'addEventListener("input"' in html
+    assert "location.hash" in html and "replaceState" in html  # shareable state
+
+
+def test_fallback_rejects_bad_grids():
+    png = scene.encode_png(np.zeros((4, 6, 4), dtype=np.uint8))
+    slider = fallback.p_fallback_slider((0.0, 0.5), 0.4)
+    assert slider.start == 1 and slider.tokens == ("0.00", "0.50")
+    with pytest.raises(ValueError, match="frames"):
+        fallback.fallback_html([(png, "a")], [slider], title="t", name="x")
+    other = scene.encode_png(np.zeros((4, 8, 4), dtype=np.uint8))
+    with pytest.raises(ValueError, match="same size"):
+        fallback.fallback_html([(png, "a"), (other, "b")], [slider], title="t", name="x")
+    with pytest.raises(ValueError, match="name"):
+        fallback.fallback_html([(png, "a"), (png, "b")], [slider], title="t", name="a b")
+    with pytest.raises(TypeError, match="FallbackSlider"):
+        fallback.fallback_html(
+            [(png, "a"), (png, "b")], [("p", ["a", "b"], 0)], title="t", name="x"
+        )
+    with pytest.raises(ValueError, match="start"):
+        fallback.FallbackSlider("p", "p", ("a",), ("a",), 1)
+    with pytest.raises(ValueError, match="key"):
+        fallback.FallbackSlider("p q", "p", ("a",), ("a",), 0)
+    with pytest.raises(ValueError, match="mode"):
+        fallback.choice_fallback_slider("mode", "mode", widgets.MODES, "sideways")
+    assert scene.png_size(png) == (6, 4)
+    with pytest.raises(ValueError, match="PNG"):
+        scene.png_size(b"GIF89a" + bytes(30))
+
+
+def test_live_image_is_shown_at_its_size_for_a_pixel_ratio_of_two(mask_states):
+    # Drawn at 2 device pixels per CSS pixel, displayed at half its pixel width:
+    # sharp on a high-density screen and never scaled up.
+    assert scene.DPI == scene.PIXEL_RATIO * scene.CSS_DPI == 144
+    width, _ = _png_size(mask_states.png)
+    assert mask_states.image.width == str(width // 2)
+    assert mask_states.image.layout.max_width == "100%"
+    fig = mask_states.figure
+    assert abs(width - fig.get_figwidth() * scene.DPI) < 1
 
 
 def test_no_figure_leaks_into_pyplot():

@@ -40,7 +40,13 @@ from ._figure import (
     p_heading,
     panel_title,
 )
-from .fallback import FALLBACK_PS, fallback_html, p_labels, scene_frames
+from .fallback import (
+    FALLBACK_PS,
+    choice_fallback_slider,
+    fallback_html,
+    p_fallback_slider,
+    scene_frames,
+)
 from .frontend import Explorer, choice_slider, p_slider, seed_box, toggle_buttons
 from .scene import FigureScene
 
@@ -77,6 +83,7 @@ INVERTED_STRETCHES = (1.25, 2.5, 5.0, 10.0, 20.0)
 
 _SHARE_FLOOR = 1e-4  # the log axes of shares start at 1 in 10 000
 _SHARE_TICKS = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+_Z_LINE_TOP = 0.68  # top of the evaluation line in panel (d), in axes coordinates
 
 
 # --------------------------------------------------------------------------
@@ -551,7 +558,9 @@ def activation_frame(data):
             Line2D([], [], color=palette.INK, linestyle="--", label="before dropout, in (b), (c)"),
         ],
         fontsize=7,
-        loc="center right",
+        # Under the zeros' share, above the bars (which fall to the right).
+        loc="upper right",
+        bbox_to_anchor=(1.0, 0.88),
         frameon=False,
     )
     current = axes[0, 1] if training_now else axes[1, 0]
@@ -650,8 +659,14 @@ def activation_artists(fig, data):
         hatch="..",
         linestyle="-" if training_now else ":",
     )
+    # The line stops below the legend and the numbers at the top of the panel,
+    # so that it never runs through them, wherever the evaluation value lies.
     ax.axvline(
-        data.z_evaluation, color=palette.INK, linestyle="--", linewidth=1.5 if training_now else 3.0
+        data.z_evaluation,
+        ymax=_Z_LINE_TOP,
+        color=palette.INK,
+        linestyle="--",
+        linewidth=1.5 if training_now else 3.0,
     )
     ax.plot(
         [data.empirical_mean] * 2,
@@ -719,16 +734,18 @@ def _activation_scene():
     return FigureScene(activation_frame_key, activation_frame, activation_artists)
 
 
-def _activation_fallback(scene, width, seed):
+def _activation_fallback(scene, p, mode, width, seed):
     # Drawing the fallback through the live explorer's scene leaves its frame
     # cache warm, so the first drag after the explorer is shown draws no new frame.
-    datas = [
-        activation_data(p, mode, "training", width, seed) for p in FALLBACK_PS for mode in MODES
-    ]
+    datas = [activation_data(q, m, "training", width, seed) for q in FALLBACK_PS for m in MODES]
     return fallback_html(
         scene_frames(scene, datas, activation_alt_text),
-        [("drop probability p", p_labels(FALLBACK_PS), 5), ("dropout mode", list(MODES), 1)],
+        [
+            p_fallback_slider(FALLBACK_PS, p),
+            choice_fallback_slider("mode", "dropout mode", MODES, mode),
+        ],
         title=f"Activation distributions of a {width}-unit ReLU layer, training phase",
+        name="activations",
     )
 
 
@@ -751,5 +768,11 @@ def activation_explorer(p=0.5, mode="inverted", phase="training", width=32, seed
         activation_data,
         scene,
         controls,
-        lambda: _activation_fallback(scene, controls["width"].value, controls["seed"].value),
+        lambda: _activation_fallback(
+            scene,
+            controls["p"].value,
+            controls["mode"].value,
+            controls["width"].value,
+            controls["seed"].value,
+        ),
     )

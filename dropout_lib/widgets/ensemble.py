@@ -24,7 +24,7 @@ from .._checks import as_generator, check_choice, check_int, check_p
 from ..masks import count_subnetworks, expected_distinct_subnetworks, network_masks, sample_mask
 from ..plots import draw_network
 from ._figure import fixed_figure, place
-from .fallback import FALLBACK_PS, fallback_html, p_labels, scene_frames
+from .fallback import FALLBACK_PS, fallback_html, p_fallback_slider, scene_frames
 from .frontend import Explorer, choice_slider, p_slider, seed_box
 from .scene import FigureScene
 
@@ -174,6 +174,9 @@ def ensemble_frame(data):
         draw_network(sizes, ax=ax, legend=(index == n_shown - 1))
         for artist in [*ax.lines, *ax.collections]:
             artist.remove()
+        # Spread the layers over the panel's width: at an equal aspect they sit
+        # as close as the units of a layer, and their names run into each other.
+        ax.set_aspect("auto")
     grid = axes[1, 0].get_gridspec()
     grid.set_height_ratios([1.5, 1])
     place(fig, grid)
@@ -214,7 +217,9 @@ def ensemble_frame(data):
             ),
         ],
         fontsize=7,
-        loc="upper left",
+        # Below the curves, which rise to the right, and away from the dotted
+        # line of possible subnetworks along the top.
+        loc="lower right",
         frameon=False,
     )
     fig.text(
@@ -236,6 +241,7 @@ def ensemble_artists(fig, data):
     for index, masks in enumerate(data.shown):
         kept = sum(int(mask.sum()) for mask in masks[:-1])
         draw_network(data.layer_sizes, masks, ax=fig.axes[index], labels=False)
+        fig.axes[index].set_aspect("auto")  # as in the frame (draw_network sets it equal)
         fig.axes[index].text(
             0.5,
             1.0,
@@ -316,12 +322,13 @@ def _ensemble_scene():
     return FigureScene(ensemble_frame_key, ensemble_frame, ensemble_artists)
 
 
-def _ensemble_fallback(network, steps, seed):
-    datas = [ensemble_data(p, network, steps, seed) for p in FALLBACK_PS]
+def _ensemble_fallback(p, network, steps, seed):
+    datas = [ensemble_data(q, network, steps, seed) for q in FALLBACK_PS]
     return fallback_html(
         scene_frames(_ensemble_scene(), datas, ensemble_alt_text),
-        [("drop probability p", p_labels(FALLBACK_PS), 5)],
+        [p_fallback_slider(FALLBACK_PS, p)],
         title=f"Subnetworks of the {network} network visited in {steps} training steps",
+        name="ensemble",
     )
 
 
@@ -353,6 +360,9 @@ def ensemble_explorer(p=0.5, network="4-5-3", steps=100, seed=0) -> Explorer:
         _ensemble_scene(),
         controls,
         lambda: _ensemble_fallback(
-            controls["network"].value, controls["steps"].value, controls["seed"].value
+            controls["p"].value,
+            controls["network"].value,
+            controls["steps"].value,
+            controls["seed"].value,
         ),
     )

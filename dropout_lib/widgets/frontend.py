@@ -7,6 +7,7 @@ compute and figure functions of the explorers work without it.
 from __future__ import annotations
 
 from ._figure import P_MAX
+from .scene import PIXEL_RATIO, png_size
 
 __all__ = [
     "Explorer",
@@ -47,6 +48,10 @@ class Explorer:
     image : ipywidgets.Image
         The picture. Its value is replaced on every change, so there is one
         picture, never a stack of stale ones, and no pyplot state is involved.
+        It is drawn for a device pixel ratio of
+        :data:`~dropout_lib.widgets.scene.PIXEL_RATIO` and shown at its pixel
+        width divided by that ratio (at most the width of the output area),
+        so it is sharp and never scaled up.
     widget : ipywidgets.VBox, the controls above the picture.
     scene : the FigureScene that draws the pictures.
     """
@@ -59,7 +64,11 @@ class Explorer:
         self._fallback = fallback
         self._fallback_html = None
         self.controls = dict(controls)
-        self.image = ipywidgets.Image(format="png", layout={"max_width": "100%"})
+        # Without a width the image would take its pixel width in CSS pixels
+        # (twice its drawn size) or be stretched to the output area.
+        self.image = ipywidgets.Image(
+            format="png", layout={"max_width": "100%", "height": "auto", "align_self": "flex-start"}
+        )
         self.widget = ipywidgets.VBox(
             [
                 ipywidgets.HBox(list(self.controls.values()), layout={"flex_flow": "row wrap"}),
@@ -81,6 +90,9 @@ class Explorer:
         """Recompute the data, redraw the figure and show it (called on every control change)."""
         self.data = self._compute(**self.values())
         self.figure, self.png = self.scene.render(self.data)
+        width = str(png_size(self.png)[0] // PIXEL_RATIO)
+        if self.image.width != width:
+            self.image.width = width
         self.image.value = self.png
 
     def fallback_html(self) -> str:

@@ -22,7 +22,13 @@ from .. import palette
 from .._checks import as_real_array, check_choice, check_p, check_p_below_one
 from ..moments import linear_unit_moments
 from ._figure import MODES, P_MAX, add_bar, fixed_figure, nice_ticks, p_heading, panel_title
-from .fallback import FALLBACK_PS, fallback_html, p_labels, scene_frames
+from .fallback import (
+    FALLBACK_PS,
+    choice_fallback_slider,
+    fallback_html,
+    p_fallback_slider,
+    scene_frames,
+)
 from .frontend import Explorer, p_slider, toggle_buttons
 from .scene import FigureScene
 
@@ -393,12 +399,16 @@ def _mask_state_scene():
     return FigureScene(mask_state_frame_key, mask_state_frame, mask_state_artists)
 
 
-def _mask_state_fallback():
-    datas = [mask_state_data(p, mode) for p in FALLBACK_PS for mode in MODES]
+def _mask_state_fallback(p, mode):
+    datas = [mask_state_data(q, m) for q in FALLBACK_PS for m in MODES]
     return fallback_html(
         scene_frames(_mask_state_scene(), datas, mask_state_alt_text),
-        [("drop probability p", p_labels(FALLBACK_PS), 4), ("dropout mode", list(MODES), 0)],
+        [
+            p_fallback_slider(FALLBACK_PS, p),
+            choice_fallback_slider("mode", "dropout mode", MODES, mode),
+        ],
         title="The four mask states of z = w1 x1 + w2 x2",
+        name="mask-states",
     )
 
 
@@ -409,4 +419,9 @@ def mask_state_explorer(p=0.4, mode="standard") -> Explorer:
     :data:`~dropout_lib.widgets.fallback.FALLBACK_PS` and both modes.
     """
     controls = {"p": p_slider(p), "mode": toggle_buttons(MODES, mode, "mode")}
-    return Explorer(mask_state_data, _mask_state_scene(), controls, _mask_state_fallback)
+    return Explorer(
+        mask_state_data,
+        _mask_state_scene(),
+        controls,
+        lambda: _mask_state_fallback(controls["p"].value, controls["mode"].value),
+    )

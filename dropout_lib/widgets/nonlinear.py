@@ -20,7 +20,7 @@ from .. import palette
 from .._checks import check_p, check_real
 from ..nonlinear import SigmoidEnsemble, sigmoid, sigmoid_ensemble
 from ..plots import new_figure
-from .fallback import fallback_html, p_labels, scene_frames
+from .fallback import FALLBACK_PS, FallbackSlider, fallback_html, p_fallback_slider, scene_frames
 from .frontend import Explorer, float_slider, p_slider
 from .scene import FigureScene
 
@@ -44,9 +44,9 @@ NONLINEAR_W = (0.75, -1.0, 0.5, 0.4, -0.3, 0.6)
 NONLINEAR_X = (1.0, 0.6, 1.2, -0.8, 0.5, 0.9)
 NONLINEAR_BIAS = -0.5
 #: Input scales and drop probabilities of the static fallback (the live sliders are
-#: continuous); 25 frames keep the chapter fast and the page small.
+#: continuous): p in steps of 0.05 as in every explorer, five scales.
 NONLINEAR_SCALES = (-3.0, -1.5, 0.0, 1.5, 3.0)
-NONLINEAR_PS = (0.1, 0.3, 0.5, 0.7, 0.9)
+NONLINEAR_PS = FALLBACK_PS
 
 
 @dataclass(frozen=True)
@@ -184,15 +184,23 @@ def _nonlinear_scene():
     return FigureScene(lambda data: "sigmoid unit", nonlinear_unit_frame, nonlinear_unit_artists)
 
 
-def _nonlinear_fallback():
-    datas = [nonlinear_unit_data(p, scale) for p in NONLINEAR_PS for scale in NONLINEAR_SCALES]
+def _nonlinear_fallback(p, scale):
+    datas = [nonlinear_unit_data(q, s) for q in NONLINEAR_PS for s in NONLINEAR_SCALES]
+    start = int(np.argmin([abs(s - scale) for s in NONLINEAR_SCALES]))
     return fallback_html(
         scene_frames(_nonlinear_scene(), datas, nonlinear_unit_alt_text),
         [
-            ("drop probability p", p_labels(NONLINEAR_PS), 2),
-            ("input scale", [f"scale = {s:+.1f}" for s in NONLINEAR_SCALES], 3),
+            p_fallback_slider(NONLINEAR_PS, p),
+            FallbackSlider(
+                "scale",
+                "input scale",
+                tuple(f"scale = {s:+.1f}" for s in NONLINEAR_SCALES),
+                tuple(f"{s:+.1f}" for s in NONLINEAR_SCALES),
+                start,
+            ),
         ],
         title="A sigmoid unit: ensemble mean, NWGM and weight-scaled output",
+        name="nonlinear-unit",
     )
 
 
@@ -205,4 +213,9 @@ def nonlinear_explorer(p=0.5, scale=1.5) -> Explorer:
         "p": p_slider(p),
         "scale": float_slider("input scale", scale, min=-3.0, max=3.0, step=0.1),
     }
-    return Explorer(nonlinear_unit_data, _nonlinear_scene(), controls, _nonlinear_fallback)
+    return Explorer(
+        nonlinear_unit_data,
+        _nonlinear_scene(),
+        controls,
+        lambda: _nonlinear_fallback(controls["p"].value, controls["scale"].value),
+    )
