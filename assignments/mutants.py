@@ -54,6 +54,7 @@ class Mutant:
 
 A1 = "01_implementing_dropout"
 A2 = "02_dropout_in_a_network"
+A3 = "03_batch_norm_variance_shift"
 
 _KEEP = "return rng.random(shape) >= p"
 _STD_TRAIN = "mask = keep_mask(np.shape(h), p, rng)\n    return np.where(mask, h, 0.0)"
@@ -300,6 +301,46 @@ MUTANTS = (
         "q2",
         (("best_p =", "best_p = min(", "best_p = max("),),
     ),
+    Mutant(
+        "a2_best_p_smallest_key",
+        A2,
+        "writes best_p = min(val_errors), the smallest p rather than the best one",
+        "q2",
+        (("best_p =", "best_p = min(P_GRID, key=val_errors.get)", "best_p = min(val_errors)"),),
+    ),
+    Mutant(
+        "a2_best_p_is_an_error",
+        A2,
+        "sets best_p to the smallest validation error instead of its p",
+        "q2",
+        (
+            (
+                "best_p =",
+                "best_p = min(P_GRID, key=val_errors.get)",
+                "best_p = min(val_errors.values())",
+            ),
+        ),
+    ),
+    Mutant(
+        "a2_chooses_by_training_error",
+        A2,
+        "chooses p by the training error",
+        "q2",
+        (
+            (
+                "best_p =",
+                "best_p = min(P_GRID, key=val_errors.get)",
+                "train_errors = {\n"
+                "    p: MLP(LAYERS, p_hidden=p, seed=SEED)\n"
+                "    .fit(split.X_train, split.y_train, epochs=EPOCHS,\n"
+                "         batch_size=BATCH_SIZE, lr=LR)\n"
+                "    .train_error[-1]\n"
+                "    for p in P_GRID\n"
+                "}\n"
+                "best_p = min(P_GRID, key=train_errors.get)",
+            ),
+        ),
+    ),
     # Question 3: Monte-Carlo error.
     Mutant(
         "a2_mc_ignores_k",
@@ -322,6 +363,67 @@ MUTANTS = (
         "trains the final network with a p other than the one chosen",
         "q4",
         (("final_net = MLP", "p_hidden=best_p", "p_hidden=0.5"),),
+    ),
+    Mutant(
+        "a2_final_5_epochs",
+        A2,
+        "trains final_net for 5 epochs",
+        "q4",
+        (("final_net = MLP", "epochs=EPOCHS", "epochs=5"),),
+    ),
+    Mutant(
+        "a2_final_train_and_validation",
+        A2,
+        "trains final_net on the training and validation sets together",
+        "q4",
+        (
+            (
+                "final_net = MLP",
+                "final_net.fit(split.X_train, split.y_train,",
+                "final_net.fit(\n"
+                "    np.concatenate([split.X_train, split.X_val]),\n"
+                "    np.concatenate([split.y_train, split.y_val]),\n",
+            ),
+        ),
+    ),
+    Mutant(
+        "a2_mc_errors_on_validation",
+        A2,
+        "measures mc_errors on the validation set",
+        "q4",
+        (
+            (
+                "final_net = MLP",
+                "mc_error(final_net, split.X_test, split.y_test, k)",
+                "mc_error(final_net, split.X_val, split.y_val, k)",
+            ),
+        ),
+    ),
+    Mutant(
+        "a2_one_pass_for_every_k",
+        A2,
+        "uses one pass for every k in mc_errors",
+        "q4",
+        (
+            (
+                "final_net = MLP",
+                "mc_error(final_net, split.X_test, split.y_test, k)",
+                "mc_error(final_net, split.X_test, split.y_test, 1)",
+            ),
+        ),
+    ),
+    Mutant(
+        "a2_ws_with_50_passes",
+        A2,
+        "computes ws_error with 50 Monte-Carlo passes",
+        "q4",
+        (
+            (
+                "final_net = MLP",
+                "ws_error = final_net.error(split.X_test, split.y_test)",
+                "ws_error = final_net.error(split.X_test, split.y_test, mc_samples=50)",
+            ),
+        ),
     ),
 )
 
@@ -442,6 +544,26 @@ VARIANTS = (
         ),
     ),
     Mutant(
+        "a2_loop_and_reverse_order",
+        A2,
+        "fills val_errors and mc_errors in loops, the largest k first",
+        None,
+        (
+            (
+                "best_p =",
+                "val_errors = {p: validation_error(p, split) for p in P_GRID}",
+                "val_errors = {}\nfor p in P_GRID:\n    val_errors[p] = validation_error(p, split)",
+            ),
+            (
+                "final_net = MLP",
+                "mc_errors = {k: mc_error(final_net, split.X_test, split.y_test, k) "
+                "for k in K_VALUES}",
+                "mc_errors = {}\nfor k in reversed(K_VALUES):\n"
+                "    mc_errors[k] = mc_error(final_net, split.X_test, split.y_test, k)",
+            ),
+        ),
+    ),
+    Mutant(
         "a2_val_by_error_method",
         A2,
         "measures the validation error with net.error after training",
@@ -451,6 +573,128 @@ VARIANTS = (
                 "def validation_error",
                 "return float(history.val_error[-1])",
                 "return net.error(split.X_val, split.y_val)",
+            ),
+        ),
+    ),
+)
+
+_RUN_UPDATE = "(1 - momentum) * running + momentum * batch.var(axis=0, ddof=1)"
+
+#: Mistakes in assignment 3 (the batch-norm variance shift), one question each.
+A3_MUTANTS = (
+    Mutant(
+        "a3_variance_ignores_mean",
+        A3,
+        "forgets the mean: Var = var / (1 - p)",
+        "q1",
+        (("def train_variance", "return second_moment - mean**2", "return var / (1 - p)"),),
+    ),
+    Mutant(
+        "a3_variance_standard_scaling",
+        A3,
+        "scales by 1 - p (standard dropout) instead of 1 / (1 - p)",
+        "q1",
+        (
+            (
+                "def train_variance",
+                "second_moment = (var + mean**2) / (1 - p)",
+                "second_moment = (1 - p) * (var + mean**2)",
+            ),
+        ),
+    ),
+    Mutant(
+        "a3_bn_unbiased",
+        A3,
+        "normalises with the unbiased batch variance",
+        "q2",
+        (("def batch_norm_train", "var = x.var(axis=0)", "var = x.var(axis=0, ddof=1)"),),
+    ),
+    Mutant(
+        "a3_bn_no_eps",
+        A3,
+        "forgets eps, so a constant unit divides by zero",
+        "q2",
+        (("def batch_norm_train", "np.sqrt(var + eps)", "np.sqrt(var)"),),
+    ),
+    Mutant(
+        "a3_bn_over_units",
+        A3,
+        "averages over the units of each example (axis 1) instead of over the batch",
+        "q2",
+        (
+            (
+                "def batch_norm_train",
+                "mean = x.mean(axis=0)\n    var = x.var(axis=0)",
+                "mean = x.mean(axis=1, keepdims=True)\n    var = x.var(axis=1, keepdims=True)",
+            ),
+        ),
+    ),
+    Mutant(
+        "a3_running_biased",
+        A3,
+        "updates the running variance with the biased batch variance",
+        "q3",
+        (("def running_variance", "batch.var(axis=0, ddof=1)", "batch.var(axis=0)"),),
+    ),
+    Mutant(
+        "a3_running_swapped_momentum",
+        A3,
+        "swaps momentum and 1 - momentum in the update",
+        "q3",
+        (
+            (
+                "def running_variance",
+                _RUN_UPDATE,
+                "momentum * running + (1 - momentum) * batch.var(axis=0, ddof=1)",
+            ),
+        ),
+    ),
+    Mutant(
+        "a3_running_starts_at_zero",
+        A3,
+        "starts the running variance at 0",
+        "q3",
+        (("def running_variance", "np.ones(batch.shape[1])", "np.zeros(batch.shape[1])"),),
+    ),
+    Mutant(
+        "a3_shift_no_rescale",
+        A3,
+        "forgets the 1 / (1 - p) of inverted dropout",
+        "q4",
+        (("def dropout_batch_variance", "x / (1 - p)", "x"),),
+    ),
+    Mutant(
+        "a3_shift_keeps_with_p",
+        A3,
+        "keeps a unit with probability p",
+        "q4",
+        (
+            (
+                "def dropout_batch_variance",
+                "rng.random(x.shape) >= p",
+                "rng.random(x.shape) < p",
+            ),
+        ),
+    ),
+)
+
+#: Correct alternatives for assignment 3.
+A3_VARIANTS = (
+    Mutant(
+        "a3_alt_closed_form",
+        A3,
+        "writes the variance as var / (1 - p) + mean^2 p / (1 - p), and BN by hand",
+        None,
+        (
+            (
+                "def train_variance",
+                "return second_moment - mean**2",
+                "return var / (1 - p) + mean**2 * p / (1 - p)",
+            ),
+            (
+                "def batch_norm_train",
+                "var = x.var(axis=0)",
+                "var = ((x - mean) ** 2).sum(axis=0) / len(x)",
             ),
         ),
     ),
@@ -502,7 +746,9 @@ def apply(mutant: Mutant, notebook: nbformat.NotebookNode) -> nbformat.NotebookN
     return notebook
 
 
-def write_submissions(build_dir, out_dir, mutants=MUTANTS + ROBUSTNESS + VARIANTS):
+def write_submissions(
+    build_dir, out_dir, mutants=MUTANTS + ROBUSTNESS + VARIANTS + A3_MUTANTS + A3_VARIANTS
+):
     """Write ``solution.ipynb`` and one notebook per mutant of the assignment in ``build_dir``.
 
     Returns a dict from submission name (``"solution"`` or the mutant's name) to path.

@@ -196,14 +196,20 @@ def normalise_submission(notebook, template):
 
 
 def setup_sources(template) -> list[str]:
-    """Code cells of the student template that are neither answers nor otter's (the given setup)."""
-    return [
-        cell.source
-        for cell in template.cells
-        if cell.cell_type == "code"
-        and "otter_answer_cell" not in cell.metadata.get("tags", [])
-        and not is_otter_cell(cell.source)
-    ]
+    """The given setup: the template's code cells before its first answer cell, but otter's.
+
+    Later cells that are not answers (a cell that prints a comparison) belong to
+    the questions and may need the answers, so they are not setup.
+    """
+    setup = []
+    for cell in template.cells:
+        if cell.cell_type != "code":
+            continue
+        if "otter_answer_cell" in cell.metadata.get("tags", []):
+            break
+        if not is_otter_cell(cell.source):
+            setup.append(cell.source)
+    return setup
 
 
 # --------------------------------------------------------- the trusted program
