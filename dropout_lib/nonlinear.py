@@ -6,7 +6,10 @@ weight-scaled network computes ``f(E[S]) = f(q w.x + b)`` while the ensemble
 of subnetworks averages ``E[f(S)]``. The two agree when ``f`` is linear. For
 the sigmoid, Baldi and Sadowski (2013) showed that ``sigmoid(E[S])`` is exactly
 the *normalised weighted geometric mean* of the ensemble; for ReLU, Jensen's
-inequality makes ``E[relu(S)] >= relu(E[S])``.
+inequality makes ``E[relu(S)] >= relu(E[S])``. The same argument as for the
+sigmoid makes a weight-scaled *softmax* read-out exactly the renormalised
+geometric mean of its subnetworks' class probabilities
+(:func:`softmax_ensemble`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import as_generator, as_real_array, check_int, check_p, check_real
-from .masks import sample_mask
+from .masks import MAX_ENUMERATED_UNITS, enumerate_masks, sample_mask
 from .moments import unit_values
 
 __all__ = [
@@ -26,9 +29,12 @@ __all__ = [
     "sigmoid_ensemble",
     "baldi_sadowski_bound",
     "nwgm_gap_second_order",
+    "SoftmaxEnsemble",
+    "softmax_ensemble",
     "relu_unit_gap",
     "LayerGaps",
     "relu_layer_gaps",
+    "train_together",
 ]
 
 
@@ -180,6 +186,103 @@ def nwgm_gap_second_order(mean, variance) -> np.ndarray:
     return variance * (1.0 - 2.0 * mean) / (2.0 * mean * (1.0 - mean))
 
 
+@dataclass(frozen=True, eq=False)
+class SoftmaxEnsemble:
+    """The ensemble of a softmax read-out over all keep-masks of its inputs.
+
+    Attributes
+    ----------
+    z : ndarray of float64, shape (2**n, K)
+        Logits of each subnetwork.
+    probs : ndarray of float64, shape (2**n,)
+        Probability of each keep-mask.
+    arithmetic_mean : ndarray of float64, shape (K,)
+        ``sum_m P(m) softmax(z_m)``: the ensemble's average prediction.
+    geometric : ndarray of float64, shape (K,)
+        ``G_k = prod_m softmax(z_m)_k ** P(m)``; sums to at most 1.
+    nwgm : ndarray of float64, shape (K,)
+        The renormalised geometric mean ``G / sum_k G_k``.
+    weight_scaled : ndarray of float64, shape (K,)
+        ``softmax(E[z])``: the prediction of the weight-scaled read-out.
+    """
+
+    z: np.ndarray
+    probs: np.ndarray
+    arithmetic_mean: np.ndarray
+    geometric: np.ndarray
+    nwgm: np.ndarray
+    weight_scaled: np.ndarray
+
+
+def _log_softmax(z):
+    """Row-wise ``log softmax`` of a 2-D array, computed without overflow."""
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax_ensemble(h, W, p, *, bias=None, inverted=False) -> SoftmaxEnsemble:
+    """Enumerate every subnetwork of a softmax read-out with dropout on its inputs.
+
+    Parameters
+    ----------
+    h : array_like of float, shape (n,), n <= MAX_ENUMERATED_UNITS
+        The read-out's inputs (for example the last hidden layer of a network).
+    W : array_like of float, shape (n, K)
+        Its weights, one column per class.
+    p : float in [0, 1]
+        Drop probability of each input.
+    bias : array_like of float, shape (K,), optional
+        Added to every subnetwork's logits; never dropped. Zero when omitted.
+    inverted : bool
+        Divide the kept inputs by ``1 - p`` (inverted dropout); then the
+        weight-scaled read-out is the unchanged one, ``softmax(h W + b)``.
+
+    Returns
+    -------
+    SoftmaxEnsemble
+        The arithmetic mean, the renormalised geometric mean and ``softmax(E[z])``.
+
+    Notes
+    -----
+    ``log softmax(z)_k = z_k - logsumexp(z)``, and the second term is the same
+    for every class. Averaging over the masks with weights ``P(m)`` gives
+    ``log G_k = E[z_k] - c`` with ``c`` independent of ``k``, so renormalising
+    ``G`` removes ``c``: ``G / sum(G) = softmax(E[z])``, for every ``h``, ``W``,
+    ``b`` and ``p``. It holds for the read-out's own masks only; the hidden
+    layers before it are deterministic here.
+    """
+    h = as_real_array(h, "h").astype(np.float64)
+    W = as_real_array(W, "W").astype(np.float64)
+    if h.ndim != 1:
+        raise ValueError(f"h must be 1-D of shape (n,), but got shape {h.shape}")
+    if W.ndim != 2 or W.shape[0] != h.shape[0]:
+        raise ValueError(f"W must have shape ({h.shape[0]}, K) to match h, but got {W.shape}")
+    if h.shape[0] > MAX_ENUMERATED_UNITS:
+        raise ValueError(
+            f"h has {h.shape[0]} entries, but at most {MAX_ENUMERATED_UNITS} can be enumerated"
+        )
+    bias = np.zeros(W.shape[1]) if bias is None else as_real_array(bias, "bias")
+    if bias.shape != (W.shape[1],):
+        raise ValueError(f"bias must have shape ({W.shape[1]},) to match W, but got {bias.shape}")
+    p = check_p(p)
+    if not isinstance(inverted, (bool, np.bool_)):
+        raise TypeError(f"inverted must be a bool, but got {inverted!r}")
+    masks, probs = enumerate_masks(h.shape[0], p)
+    scale = 1.0 / (1.0 - p) if inverted and p < 1 else 1.0
+    z = (masks * h) @ W * scale + bias
+    log_prob = _log_softmax(z)
+    log_geometric = probs @ log_prob
+    mean_z = probs @ z
+    return SoftmaxEnsemble(
+        z=z,
+        probs=probs,
+        arithmetic_mean=probs @ np.exp(log_prob),
+        geometric=np.exp(log_geometric),
+        nwgm=np.exp(_log_softmax(log_geometric[None, :])[0]),
+        weight_scaled=np.exp(_log_softmax(mean_z[None, :])[0]),
+    )
+
+
 def relu_unit_gap(w, x, p, *, bias=0.0) -> float:
     """Exact Jensen gap ``E[relu(S)] - relu(E[S])`` of one ReLU unit, over all keep-masks.
 
@@ -214,11 +317,23 @@ class LayerGaps:
         activation of the weight-scaled (deterministic) network.
     activation : ndarray of float64, shape (n_hidden,)
         Mean of ``E[relu(S)]``, to put the gaps on a scale.
+    spread : tuple of ndarray of float64
+        One array per weight layer, hidden layers first and the read-out last,
+        ``spread[l]`` of shape ``(n, layer_sizes[l + 1])``: the standard
+        deviation of each unit's pre-activation (of each logit, for the
+        read-out) over the dropout passes, for each example.
+    mean_preactivation : tuple of ndarray of float64
+        Same shapes: the mean of each pre-activation over the passes.
+    mc_proba : ndarray of float64, shape (n, layer_sizes[-1])
+        The Monte-Carlo prediction: the softmax output averaged over the passes.
     """
 
     jensen: np.ndarray
     scaling: np.ndarray
     activation: np.ndarray
+    spread: tuple
+    mean_preactivation: tuple
+    mc_proba: np.ndarray
 
 
 def relu_layer_gaps(model, X, *, n_samples=100, seed=0) -> LayerGaps:
@@ -237,13 +352,18 @@ def relu_layer_gaps(model, X, *, n_samples=100, seed=0) -> LayerGaps:
     Returns
     -------
     LayerGaps
-        One entry per hidden layer, first hidden layer first.
+        One gap per hidden layer, first hidden layer first; the spread of every
+        pre-activation, read-out included; and the Monte-Carlo prediction of
+        the same passes.
 
     Notes
     -----
     ``relu`` of the sample mean of ``S`` is a slightly biased estimate of
     ``relu(E[S])`` (by Jensen again, biased *upwards*), so the measured Jensen
-    gap is, if anything, a little too small.
+    gap is, if anything, a little too small. The passes draw their masks from
+    ``seed``, not from the network's own evaluation stream, so ``mc_proba`` is
+    a Monte-Carlo prediction of the same kind as
+    ``model.predict_proba(X, mc_samples=n_samples)`` with other masks.
     """
     n_samples = check_int(n_samples, "n_samples", minimum=2)
     X = as_real_array(X, "X")
@@ -254,19 +374,74 @@ def relu_layer_gaps(model, X, *, n_samples=100, seed=0) -> LayerGaps:
     # All passes at once: row t * n + i is example i under the t-th set of masks.
     a = np.tile(X.astype(np.float32), (n_samples, 1))
     scaled = model.hidden_activations(X)
-    jensen, scaling, activation = [], [], []
-    for layer, (weight, bias) in enumerate(zip(model.weights[:-1], model.biases[:-1])):
+    jensen, scaling, activation, spread, means = [], [], [], [], []
+    last = len(model.weights) - 1
+    for layer, (weight, bias) in enumerate(zip(model.weights, model.biases)):
         p = check_p(model.drop_rates[layer])
         if p > 0:
             a = a * sample_mask(a.shape, p, rng) * np.float32(1.0 / (1.0 - p))
         s = (a @ weight + bias).reshape(n_samples, n, -1)
+        mean_s = s.mean(axis=0, dtype=np.float64)
+        means.append(mean_s)
+        spread.append(s.std(axis=0, dtype=np.float64))
+        if layer == last:
+            logits = s - s.max(axis=2, keepdims=True)
+            probs = np.exp(logits)
+            probs /= probs.sum(axis=2, keepdims=True)
+            mc_proba = probs.mean(axis=0, dtype=np.float64)
+            break
         a = np.maximum(s, 0.0)
         mean_relu = a.mean(axis=0, dtype=np.float64)
-        mean_s = s.mean(axis=0, dtype=np.float64)
         jensen.append(float(np.mean(mean_relu - np.maximum(mean_s, 0.0))))
         scaling.append(float(np.mean(mean_relu - scaled[layer])))
         activation.append(float(np.mean(mean_relu)))
         a = a.reshape(n_samples * n, -1)
     return LayerGaps(
-        jensen=np.array(jensen), scaling=np.array(scaling), activation=np.array(activation)
+        jensen=np.array(jensen),
+        scaling=np.array(scaling),
+        activation=np.array(activation),
+        spread=tuple(spread),
+        mean_preactivation=tuple(means),
+        mc_proba=mc_proba,
+    )
+
+
+def train_together(models, X, y, *, epochs, batch_size=32, lr=0.05, momentum=0.9, progress=False):
+    """Train several networks of one architecture on one training set, side by side.
+
+    Each network ends where its own ``model.fit(X, y, epochs=epochs, ...)`` would
+    have taken it (its own seed, drop rates and masks); the networks are only
+    stacked so that every numpy call works on all of them at once, which makes
+    training five or fifteen small networks cost little more than one.
+
+    Parameters
+    ----------
+    models : sequence of dropout_lib.mlp.MLP
+        Networks with equal ``layer_sizes`` and ``max_norm``; trained in place.
+    X : array_like of float, shape (n, layer_sizes[0])
+        Not modified.
+    y : array_like of int, shape (n,)
+    epochs : int >= 1
+    batch_size, lr, momentum, progress
+        As in :meth:`dropout_lib.mlp.MLP.fit`.
+
+    Returns
+    -------
+    list of dropout_lib.mlp.History
+        One per network. The training errors are recorded only in the last ten
+        epochs (NaN before), enough to see that training has settled.
+    """
+    from ._engine import fit_many
+
+    models = list(models)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    return fit_many(
+        models,
+        [(X, y)] * len(models),
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        momentum=momentum,
+        evaluate_last=min(10, epochs),
+        progress=progress,
     )

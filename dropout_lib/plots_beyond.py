@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import palette
+from ._checks import check_choice
 from .nonlinear import sigmoid
 from .plots import new_figure
 
@@ -120,32 +121,48 @@ def plot_nwgm_gaps(means, gaps, spreads, *, threshold=0.5, ax=None, title=None):
     return ax.figure
 
 
-def plot_relu_gaps(ps, gaps, *, ax=None, title=None):
-    """Relative Jensen gap of each hidden layer, one line per drop probability.
+def plot_relu_gaps(ps, gaps, *, which="jensen", ax=None, title=None):
+    """Relative gap of each hidden layer, one line per drop probability.
 
     Parameters
     ----------
     ps : sequence of float
         Drop probabilities the networks were trained with.
-    gaps : sequence of dropout_lib.nonlinear.LayerGaps
-        One per ``p``.
+    gaps : sequence of dropout_lib.nonlinear.LayerGaps, or of sequences of them
+        One per ``p``; a sequence (one per seed) is drawn as its mean, with
+        each seed's value as a small dot.
+    which : {"jensen", "scaling"}
+        ``"jensen"``: ``E[relu(S)] - relu(E[S])``; ``"scaling"``: the ensemble's
+        mean activation minus the weight-scaled network's. Both relative to
+        the ensemble's mean activation.
 
     Returns
     -------
     fig : matplotlib Figure
     """
+    which = check_choice(which, "which", ("jensen", "scaling"))
     ax = _axis(ax)
     for index, (p, gap) in enumerate(zip(ps, gaps)):
+        runs = [gap] if hasattr(gap, "activation") else list(gap)
+        relative = np.array([getattr(run, which) / run.activation for run in runs])
         color, linestyle, marker = _series(index)
-        layers = np.arange(1, len(gap.jensen) + 1)
+        layers = np.arange(1, relative.shape[1] + 1)
         ax.plot(
-            layers, gap.jensen / gap.activation, color=color, linestyle=linestyle, marker=marker,
+            layers, relative.mean(axis=0), color=color, linestyle=linestyle, marker=marker,
             label=f"p = {p:g}",
         )  # fmt: skip
+        if len(runs) > 1:
+            for row in relative:
+                ax.plot(layers, row, linestyle="none", marker=".", color=color, alpha=0.5)
     ax.set_xticks(layers)
     ax.set_xlabel("hidden layer (1 = nearest the input)")
-    ax.set_ylabel("(E[relu(S)] − relu(E[S])) / E[relu(S)]")
-    ax.set_title(title or "The Jensen gap grows with p and with depth")
+    if which == "jensen":
+        ax.set_ylabel("(E[relu(S)] − relu(E[S])) / E[relu(S)]")
+        default = "The Jensen gap grows with p and with depth"
+    else:
+        ax.set_ylabel("(E[relu(S)] − relu(S_scaled)) / E[relu(S)]")
+        default = "The weight-scaling gap grows with p and with depth"
+    ax.set_title(title or default)
     ax.legend(title="hidden-layer drop probability", fontsize=8)
     return ax.figure
 

@@ -210,3 +210,109 @@ def test_results_are_frozen_dataclasses():
     ens = nl.sigmoid_ensemble([1.0], [1.0], 0.5)
     with pytest.raises(AttributeError):
         ens.nwgm = 0.0
+
+
+# ------------------------------------------------------------ softmax read-out
+
+
+def _softmax_brute_force(h, W, b, p, inverted):
+    """Every subnetwork of a read-out written out with itertools."""
+    q = 1 - p
+    geometric, arithmetic = np.zeros(W.shape[1]), np.zeros(W.shape[1])
+    mean_z = np.zeros(W.shape[1])
+    for mask in itertools.product((0, 1), repeat=len(h)):
+        prob = math.prod(q if m else p for m in mask)
+        z = (np.array(mask) * h) @ W / (q if inverted else 1.0) + b
+        out = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        geometric += prob * np.log(out)
+        arithmetic += prob * out
+        mean_z += prob * z
+    return np.exp(geometric), arithmetic, mean_z
+
+
+@pytest.mark.parametrize("inverted", [False, True])
+def test_softmax_read_out_is_the_renormalised_geometric_mean(rng, inverted):
+    for p in (0.1, 0.5, 0.9):
+        h, W, b = np.abs(rng.normal(size=6)), 3 * rng.normal(size=(6, 4)), rng.normal(size=4)
+        ens = nl.softmax_ensemble(h, W, p, bias=b, inverted=inverted)
+        geometric, arithmetic, mean_z = _softmax_brute_force(h, W, b, p, inverted)
+        assert np.allclose(ens.geometric, geometric)
+        assert np.allclose(ens.arithmetic_mean, arithmetic)
+        assert np.allclose(ens.nwgm, geometric / geometric.sum())
+        scaled = np.exp(mean_z) / np.exp(mean_z).sum()
+        assert np.allclose(ens.weight_scaled, scaled) and np.allclose(ens.nwgm, scaled, atol=1e-12)
+        if inverted:  # the unchanged read-out
+            direct = np.exp(h @ W + b) / np.exp(h @ W + b).sum()
+            assert np.allclose(ens.weight_scaled, direct)
+
+
+def test_two_class_softmax_is_the_sigmoid_unit(rng):
+    # Logits (s, 0): class 0 has probability sigmoid(s), so both NWGMs agree.
+    w, x, bias = rng.normal(size=5), rng.normal(size=5), 0.3
+    sig = nl.sigmoid_ensemble(w, x, 0.4, bias=bias)
+    soft = nl.softmax_ensemble(x, np.stack([w, np.zeros(5)], axis=1), 0.4, bias=[bias, 0.0])
+    assert soft.nwgm[0] == pytest.approx(sig.nwgm)
+    assert soft.arithmetic_mean[0] == pytest.approx(sig.arithmetic_mean)
+
+
+def test_softmax_ensemble_argument_rule():
+    with pytest.raises(ValueError, match="W"):
+        nl.softmax_ensemble(np.ones(3), np.ones((2, 2)), 0.5)
+    with pytest.raises(ValueError, match="bias"):
+        nl.softmax_ensemble(np.ones(3), np.ones((3, 2)), 0.5, bias=np.ones(3))
+    with pytest.raises(TypeError, match="inverted"):
+        nl.softmax_ensemble(np.ones(3), np.ones((3, 2)), 0.5, inverted=1)
+    with pytest.raises(TypeError, match="p"):
+        nl.softmax_ensemble(np.ones(3), np.ones((3, 2)), "0.5")
+
+
+def test_spread_of_the_second_layer_matches_the_linear_unit_variance():
+    # Only the first hidden layer's outputs are dropped before layer 2, so each of its
+    # pre-activations is a linear unit: Var = p / (1 - p) * sum_i h_i^2 W_ij^2 (inverted).
+    model = MLP((3, 5, 4, 2), p_hidden=0.5, seed=4)
+    X = np.array([[0.5, -1.0, 2.0], [1.0, 0.3, -0.2]], dtype=np.float32)
+    h = model.hidden_activations(X)[0].astype(np.float64)
+    W = model.weights[1].astype(np.float64)
+    closed_sd = np.sqrt(0.5 / 0.5 * (h**2) @ (W**2))
+    n = 20_000
+    gaps = nl.relu_layer_gaps(model, X, n_samples=n, seed=3)
+    assert np.all(gaps.spread[0] == 0)  # nothing is dropped before the first layer
+    # The sd of a sample sd is below sd * sqrt(kurtosis / (4 n)); a two-point sum has small
+    # kurtosis, and 5 such errors (with kurtosis up to 4) are allowed.
+    assert np.allclose(gaps.spread[1], closed_sd, atol=5 * closed_sd.max() / math.sqrt(n))
+    mean_closed = h @ W + model.biases[1]
+    assert np.allclose(
+        gaps.mean_preactivation[1], mean_closed, atol=5 * closed_sd.max() / math.sqrt(n)
+    )
+
+
+def test_mc_proba_matches_the_exact_average_over_every_mask():
+    # A 2-4-3-2 network with hidden dropout: 4 + 3 dropped units, 128 subnetworks.
+    model = MLP((2, 4, 3, 2), p_hidden=0.5, seed=3)
+    X = np.array([[0.5, -1.0], [1.0, 2.0]], dtype=np.float32)
+    W = [w.astype(np.float64) for w in model.weights]
+    b = [v.astype(np.float64) for v in model.biases]
+    exact = np.zeros((2, 2))
+    for m1 in itertools.product((0, 1), repeat=4):
+        for m2 in itertools.product((0, 1), repeat=3):
+            a = np.maximum(X @ W[0] + b[0], 0) * np.array(m1) / 0.5
+            a = np.maximum(a @ W[1] + b[1], 0) * np.array(m2) / 0.5
+            z = a @ W[2] + b[2]
+            exact += 0.5**7 * np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    n = 40_000
+    gaps = nl.relu_layer_gaps(model, X, n_samples=n, seed=5)
+    # A probability has sd at most 1/2, so its mean over n passes has se at most 0.5 / sqrt(n).
+    assert np.allclose(gaps.mc_proba, exact, atol=5 * 0.5 / math.sqrt(n))
+    assert np.allclose(gaps.mc_proba.sum(axis=1), 1)
+
+
+def test_train_together_ends_where_each_fit_would():
+    split = digits_split(n_train=64, seed=0)
+    together = [MLP((64, 8, 10), p_hidden=p, seed=s) for p, s in ((0.2, 0), (0.5, 1))]
+    histories = nl.train_together(together, split.X_train, split.y_train, epochs=3, lr=0.05)
+    for model in together:
+        alone = MLP((64, 8, 10), p_hidden=model.p_hidden, seed=model.seed)
+        alone.fit(split.X_train, split.y_train, epochs=3, lr=0.05)
+        for mine, theirs in zip(model.weights, alone.weights):
+            assert np.allclose(mine, theirs, rtol=1e-4, atol=1e-5)
+    assert all(h.epochs == 3 and not np.isnan(h.train_error[-1]) for h in histories)

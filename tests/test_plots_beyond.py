@@ -29,8 +29,14 @@ def test_chapter_8_figures():
     _check(pb.plot_sigmoid_ensemble(ens))
     rng = np.random.default_rng(0)
     _check(pb.plot_nwgm_gaps(rng.uniform(size=20), rng.uniform(size=20) / 10, rng.uniform(size=20)))
-    gaps = nl.LayerGaps(np.array([0.0, 0.1]), np.array([0.0, 0.1]), np.array([1.0, 1.0]))
+    gaps = nl.LayerGaps(
+        np.array([0.0, 0.1]), np.array([0.0, 0.1]), np.array([1.0, 1.0]), (), (), np.zeros((1, 2))
+    )
     _check(pb.plot_relu_gaps([0.1, 0.5], [gaps, gaps]))
+    # One sequence of seeds per p, and the weight-scaling gap instead of the Jensen gap.
+    _check(pb.plot_relu_gaps([0.1, 0.5], [[gaps, gaps], [gaps]], which="scaling"))
+    with pytest.raises(ValueError, match="which"):
+        pb.plot_relu_gaps([0.1], [gaps], which="both")
 
 
 def test_chapter_9_figures():
