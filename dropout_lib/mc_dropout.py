@@ -8,7 +8,10 @@ give predictions ``y_1 .. y_T``, and
 * predictive variance ``≈ 1/tau + (1/T) sum_t y_t**2 - mean**2``, with the model
   precision ``tau = q l**2 / (2 N lambda)``: ``q = 1 - p`` the keep probability
   (``p`` is the **drop** probability), ``l`` the prior length-scale, ``N`` the
-  number of training points and ``lambda`` the weight decay.
+  number of training points and ``lambda`` the weight decay. That formula is
+  for standard (unscaled) dropout; with inverted dropout the network's weights
+  are ``q`` times the unscaled ones, and ``tau = l**2 / (2 N q lambda)``
+  (``inverted=True``).
 
 For classification the spread shows up in the predictive entropy of the
 averaged class probabilities.
@@ -48,6 +51,10 @@ __all__ = [
     "mutual_information",
     "EntropyBins",
     "error_by_entropy",
+    "error_detection_auroc",
+    "PredictionScores",
+    "score_predictions",
+    "band_coverage",
     "gap_regression_data",
     "gap_target",
     "RegressionNet",
@@ -59,7 +66,7 @@ def _positive(value, name) -> float:
     return check_real(value, name, low=0.0, low_open=True, high_open=True)
 
 
-def model_precision(p, length_scale, n_train, weight_decay) -> float:
+def model_precision(p, length_scale, n_train, weight_decay, *, inverted=False) -> float:
     """Gal and Ghahramani's model precision ``tau = (1 - p) l**2 / (2 N lambda)``.
 
     Parameters
@@ -72,6 +79,11 @@ def model_precision(p, length_scale, n_train, weight_decay) -> float:
         Number of training points ``N``.
     weight_decay : float > 0
         ``lambda``, the weight-decay coefficient of the training loss.
+    inverted : bool
+        The network was trained with inverted dropout (kept units divided by
+        ``q = 1 - p``). Its weights are then ``q`` times the weights ``M`` of the
+        unscaled network it computes, so ``lambda ||W||**2 = q**2 lambda ||M||**2``
+        and ``tau = l**2 / (2 N q lambda)``.
 
     Returns
     -------
@@ -83,10 +95,14 @@ def model_precision(p, length_scale, n_train, weight_decay) -> float:
     length_scale = _positive(length_scale, "length_scale")
     n_train = check_int(n_train, "n_train", minimum=1)
     weight_decay = _positive(weight_decay, "weight_decay")
-    return (1.0 - p) * length_scale**2 / (2.0 * n_train * weight_decay)
+    if not isinstance(inverted, (bool, np.bool_)):
+        raise TypeError(f"inverted must be a bool, but got {inverted!r}")
+    q = 1.0 - p
+    effective = weight_decay * q**2 if inverted else weight_decay
+    return q * length_scale**2 / (2.0 * n_train * effective)
 
 
-def weight_decay_for_precision(p, length_scale, n_train, tau) -> float:
+def weight_decay_for_precision(p, length_scale, n_train, tau, *, inverted=False) -> float:
     """The weight decay ``lambda = (1 - p) l**2 / (2 N tau)`` that gives precision ``tau``.
 
     The inverse of :func:`model_precision`: choose ``tau`` as one over the noise
@@ -99,6 +115,9 @@ def weight_decay_for_precision(p, length_scale, n_train, tau) -> float:
     n_train : int >= 1
     tau : float > 0
         The model precision wanted.
+    inverted : bool
+        As in :func:`model_precision`: for inverted dropout the weight decay is
+        ``l**2 / (2 N q tau)``, larger by ``1 / q**2``.
 
     Returns
     -------
@@ -106,7 +125,7 @@ def weight_decay_for_precision(p, length_scale, n_train, tau) -> float:
     """
     p = check_p(p)
     tau = _positive(tau, "tau")
-    return model_precision(p, length_scale, n_train, 1.0) / tau
+    return model_precision(p, length_scale, n_train, 1.0, inverted=inverted) / tau
 
 
 def predictive_moments(samples, tau=None):
@@ -260,6 +279,141 @@ def error_by_entropy(entropy, wrong, n_bins=5) -> EntropyBins:
         error_rate=np.array([wrong[g].mean() for g in groups]),
         count=np.array([g.size for g in groups]),
     )
+
+
+def _labels_and_probs(probs, labels):
+    probs = as_real_array(probs, "probs").astype(np.float64)
+    if probs.ndim != 2:
+        raise ValueError(f"probs must have shape (n, K), but got {probs.shape}")
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"labels must hold integer class labels, but got dtype {labels.dtype}")
+    if labels.shape != (probs.shape[0],):
+        raise ValueError(f"labels must have shape ({probs.shape[0]},), but got {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= probs.shape[1]):
+        raise ValueError(f"labels must lie in 0 to {probs.shape[1] - 1}")
+    return probs, labels
+
+
+def error_detection_auroc(uncertainty, wrong) -> float:
+    """How well an uncertainty score separates wrong predictions from right ones.
+
+    The area under the ROC curve of "flag the prediction as an error when its
+    uncertainty is above a threshold": the probability that a randomly chosen
+    wrong prediction has a higher uncertainty than a randomly chosen right one,
+    ties counting one half (the Mann-Whitney statistic). 0.5 is chance, 1 is a
+    perfect ranking.
+
+    Parameters
+    ----------
+    uncertainty : array_like of float, shape (n,)
+        Higher means less sure, for example the predictive entropy.
+    wrong : array_like of bool, shape (n,)
+        At least one ``True`` and one ``False``.
+
+    Returns
+    -------
+    auroc : float in [0, 1]
+    """
+    uncertainty = as_real_array(uncertainty, "uncertainty").astype(np.float64)
+    wrong = np.asarray(wrong)
+    if wrong.dtype != bool:
+        raise TypeError(f"wrong must be an array of bool, but got dtype {wrong.dtype}")
+    if uncertainty.ndim != 1 or wrong.shape != uncertainty.shape:
+        raise ValueError(
+            "uncertainty and wrong must be 1-D of one length, "
+            f"got {uncertainty.shape} and {wrong.shape}"
+        )
+    n_wrong, n_right = int(wrong.sum()), int((~wrong).sum())
+    if n_wrong == 0 or n_right == 0:
+        raise ValueError("wrong must contain both wrong (True) and right (False) predictions")
+    # Average ranks handle ties: each tied group gets the mean of its ranks.
+    order = np.argsort(uncertainty, kind="stable")
+    sorted_values = uncertainty[order]
+    ranks = np.empty(uncertainty.size)
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    ends = np.r_[starts[1:], uncertainty.size]
+    for start, end in zip(starts, ends):
+        ranks[order[start:end]] = 0.5 * (start + end - 1) + 1
+    rank_sum = ranks[wrong].sum()
+    return float((rank_sum - n_wrong * (n_wrong + 1) / 2) / (n_wrong * n_right))
+
+
+@dataclass(frozen=True)
+class PredictionScores:
+    """How good, how confident and how self-aware one set of class predictions is.
+
+    Attributes
+    ----------
+    error : float
+        Fraction of wrong predictions (arg max of ``probs``).
+    nll : float
+        Mean negative log-likelihood of the true labels, ``-mean log probs[i, y_i]``, in nats.
+    mean_confidence : float
+        Mean of ``max_k probs[i, k]``.
+    auroc : float
+        :func:`error_detection_auroc` of the predictive entropy.
+    """
+
+    error: float
+    nll: float
+    mean_confidence: float
+    auroc: float
+
+
+def score_predictions(probs, labels) -> PredictionScores:
+    """Error, negative log-likelihood, mean confidence and error-detection AUROC.
+
+    Parameters
+    ----------
+    probs : array_like of float, shape (n, K)
+        Class probabilities (rows sum to 1), for example a Monte-Carlo average
+        or the weight-scaled softmax.
+    labels : array_like of int, shape (n,)
+        True classes.
+
+    Returns
+    -------
+    PredictionScores
+        The AUROC ranks the examples by the entropy of ``probs``.
+    """
+    probs, labels = _labels_and_probs(probs, labels)
+    wrong = probs.argmax(axis=1) != labels
+    picked = probs[np.arange(labels.size), labels]
+    return PredictionScores(
+        error=float(wrong.mean()),
+        nll=float(-np.mean(np.log(np.maximum(picked, np.finfo(np.float64).tiny)))),
+        mean_confidence=float(probs.max(axis=1).mean()),
+        auroc=error_detection_auroc(predictive_entropy(probs), wrong),
+    )
+
+
+def band_coverage(mean, sd, truth, *, width=2.0) -> np.ndarray:
+    """Where the band ``mean -+ width * sd`` contains the true value.
+
+    Parameters
+    ----------
+    mean, sd, truth : array_like of float, one shape
+        Predictive mean and standard deviation, and the true function.
+    width : float > 0
+        Half-width of the band in standard deviations.
+
+    Returns
+    -------
+    covered : ndarray of bool, the shape of ``mean``
+        Its mean over a region is the band's coverage there.
+    """
+    mean = as_real_array(mean, "mean").astype(np.float64)
+    sd = as_real_array(sd, "sd").astype(np.float64)
+    truth = as_real_array(truth, "truth").astype(np.float64)
+    if not mean.shape == sd.shape == truth.shape:
+        raise ValueError(
+            f"mean, sd and truth must have one shape, got {mean.shape}, {sd.shape}, {truth.shape}"
+        )
+    if np.any(~(sd >= 0)):
+        raise ValueError("sd must hold standard deviations >= 0")
+    width = _positive(width, "width")
+    return np.abs(truth - mean) <= width * sd
 
 
 def _interval(value, name) -> tuple[float, float]:

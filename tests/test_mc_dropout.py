@@ -167,3 +167,59 @@ def test_entropy_bins_are_a_frozen_dataclass():
     bins = mc.error_by_entropy(np.arange(4.0), np.zeros(4, bool), n_bins=2)
     with pytest.raises(AttributeError):
         bins.count = None
+
+
+def test_inverted_precision_is_the_unscaled_one_with_weight_decay_times_q_squared():
+    # Inverted weights are q times the unscaled ones: lambda ||W||^2 = q^2 lambda ||M||^2.
+    p, length, n, decay = 0.3, 2.0, 50, 1e-3
+    q = 1 - p
+    inverted = mc.model_precision(p, length, n, decay, inverted=True)
+    assert inverted == pytest.approx(mc.model_precision(p, length, n, decay * q**2))
+    assert inverted == pytest.approx(length**2 / (2 * n * q * decay))
+    lam = mc.weight_decay_for_precision(p, length, n, inverted, inverted=True)
+    assert lam == pytest.approx(decay)
+    with pytest.raises(TypeError, match="inverted"):
+        mc.model_precision(p, length, n, decay, inverted="yes")
+
+
+def test_error_detection_auroc_equals_scikit_learn_with_ties(rng):
+    metrics = pytest.importorskip("sklearn.metrics")
+    for _ in range(5):
+        score = rng.integers(0, 6, size=300).astype(float)  # many ties
+        wrong = rng.random(300) < 0.2
+        assert mc.error_detection_auroc(score, wrong) == pytest.approx(
+            metrics.roc_auc_score(wrong, score)
+        )
+    assert mc.error_detection_auroc([0.0, 1.0], np.array([False, True])) == 1.0
+    assert mc.error_detection_auroc([1.0, 0.0], np.array([False, True])) == 0.0
+    with pytest.raises(ValueError, match="both"):
+        mc.error_detection_auroc([0.0, 1.0], np.array([True, True]))
+    with pytest.raises(TypeError, match="bool"):
+        mc.error_detection_auroc([0.0, 1.0], np.array([0, 1]))
+
+
+def test_score_predictions_by_hand():
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.5, 0.1, 0.4]])
+    labels = np.array([0, 2, 0])
+    scores = mc.score_predictions(probs, labels)
+    assert scores.error == pytest.approx(1 / 3)
+    assert scores.nll == pytest.approx(-(math.log(0.7) + math.log(0.3) + math.log(0.5)) / 3)
+    assert scores.mean_confidence == pytest.approx((0.7 + 0.6 + 0.5) / 3)
+    # Only example 1 is wrong: the AUROC is the share of right examples with lower entropy.
+    entropy = -(probs * np.log(probs)).sum(axis=1)
+    expected = np.mean(entropy[1] > entropy[[0, 2]]) + 0.5 * np.mean(entropy[1] == entropy[[0, 2]])
+    assert scores.auroc == pytest.approx(expected)
+    with pytest.raises(TypeError, match="labels"):
+        mc.score_predictions(probs, labels.astype(float))
+    with pytest.raises(ValueError, match="labels"):
+        mc.score_predictions(probs, np.array([0, 1, 3]))
+
+
+def test_band_coverage():
+    covered = mc.band_coverage([0.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.9, 2.1, 0.0])
+    assert covered.tolist() == [True, False, True]
+    assert mc.band_coverage([0.0], [1.0], [2.5], width=3).tolist() == [True]
+    with pytest.raises(ValueError, match="sd"):
+        mc.band_coverage([0.0], [-1.0], [0.0])
+    with pytest.raises(ValueError, match="shape"):
+        mc.band_coverage([0.0, 1.0], [1.0], [0.0])
