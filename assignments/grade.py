@@ -374,6 +374,7 @@ def grade_one(
     memory_gib=MEMORY_GIB,
     feedback_dir=None,
     log_dir=None,
+    cross_check=True,
 ) -> Graded:
     """Grade one notebook: intake, otter's run, the trusted run, comparison and flags.
 
@@ -392,6 +393,9 @@ def grade_one(
     log_dir : path or None
         Receives ``<submission stem>/otter.log`` and ``trusted.log``, what the two
         runs printed (for the instructor: otter's log may quote hidden tests).
+    cross_check : bool
+        Run otter's run too (the default). ``False`` grades with the trusted run
+        only, about half the time, without the comparison (``--no-cross-check``).
 
     Returns
     -------
@@ -414,34 +418,8 @@ def grade_one(
         graded.reasons += grading.scan_code(sources, forbidden_modules=assignment.forbidden)
 
         # otter's run, in its own sandbox.
-        inputs, output = work / "otter" / "in", work / "otter" / "out"
-        inputs.mkdir(parents=True)
-        output.mkdir(parents=True)
-        os.chmod(output, 0o777)
-        shutil.copy(assignment.zip_path, inputs / "autograder.zip")
-        nbformat.write(normal, inputs / f"{assignment.name}.ipynb")
-        otter = run_sandboxed(
-            [
-                otter_command(),
-                "run",
-                "--no-logo",
-                "-a",
-                "/grading/in/autograder.zip",
-                "-o",
-                "/grading/out",
-                f"/grading/in/{assignment.name}.ipynb",
-            ],
-            inputs=inputs,
-            output=output,
-            timeout=timeout,
-            unsafe=unsafe,
-            memory_gib=memory_gib,
-        )
-        graded.run_seconds["otter"] = otter.seconds
-        _save_log(log_dir, submission, "otter", otter)
-        graded.otter_scores = _otter_scores(output / "results.json")
-        if otter.status != "ok" or not graded.otter_scores:
-            graded.reasons.append(f"otter's run did not finish ({otter.status})")
+        if cross_check:
+            _otter_run(assignment, normal, work, graded, timeout, unsafe, memory_gib, log_dir)
 
         # The trusted run: the definitions only, in a fresh sandbox.
         inputs, output = work / "trusted" / "in", work / "trusted" / "out"
@@ -504,6 +482,39 @@ def grade_one(
         graded.seconds = time.monotonic() - started
         if feedback_dir is not None:
             write_feedback(graded, assignment, Path(feedback_dir) / f"{submission.stem}.md")
+
+
+def _otter_run(assignment, normal, work, graded, timeout, unsafe, memory_gib, log_dir):
+    """otter's own run of the normalised notebook, in its own sandbox; fills otter_scores."""
+    submission = Path(graded.file)
+    inputs, output = work / "otter" / "in", work / "otter" / "out"
+    inputs.mkdir(parents=True)
+    output.mkdir(parents=True)
+    os.chmod(output, 0o777)
+    shutil.copy(assignment.zip_path, inputs / "autograder.zip")
+    nbformat.write(normal, inputs / f"{assignment.name}.ipynb")
+    otter = run_sandboxed(
+        [
+            otter_command(),
+            "run",
+            "--no-logo",
+            "-a",
+            "/grading/in/autograder.zip",
+            "-o",
+            "/grading/out",
+            f"/grading/in/{assignment.name}.ipynb",
+        ],
+        inputs=inputs,
+        output=output,
+        timeout=timeout,
+        unsafe=unsafe,
+        memory_gib=memory_gib,
+    )
+    graded.run_seconds["otter"] = otter.seconds
+    _save_log(log_dir, submission, "otter", otter)
+    graded.otter_scores = _otter_scores(output / "results.json")
+    if otter.status != "ok" or not graded.otter_scores:
+        graded.reasons.append(f"otter's run did not finish ({otter.status})")
 
 
 def _save_log(log_dir, submission, name, run: Run) -> None:
@@ -626,6 +637,7 @@ def grade_folder(
     unsafe=False,
     memory_gib=MEMORY_GIB,
     progress=True,
+    cross_check=True,
 ) -> list[Graded]:
     """Grade every ``.ipynb`` of ``submissions`` (a folder or a list of paths) into ``out``.
 
@@ -668,6 +680,7 @@ def grade_folder(
                     memory_gib=memory_gib,
                     feedback_dir=feedback_dir,
                     log_dir=log_dir,
+                    cross_check=cross_check,
                 ): index
                 for index, path in enumerate(submissions)
             }
@@ -710,6 +723,11 @@ def main(argv=None) -> int:
         help="grade without the bubblewrap sandbox (student code then runs as you)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--no-cross-check",
+        action="store_true",
+        help="skip otter's run (the trusted run alone grades; no disagreement flags)",
+    )
     args = parser.parse_args(argv)
     if args.unsafe:
         print(
@@ -728,6 +746,7 @@ def main(argv=None) -> int:
             unsafe=args.unsafe,
             memory_gib=args.memory,
             progress=not args.no_progress,
+            cross_check=not args.no_cross_check,
         )
     except SandboxUnavailable as error:
         print(
