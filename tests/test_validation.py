@@ -666,6 +666,74 @@ CALLS = [
         bad_type=_p(steps=INT_TYPE, batch=INT_TYPE, features=INT_TYPE, rng=RNG_TYPE),
         bad_value={"p": P_VALUE, "steps": (0,), "batch": (-1,), "features": (0,), "rng": (-1,)},
     ),
+    # modern: residual nets, DropBlock and batch norm
+    Call(
+        "modern.drop_path",
+        lambda: dict(x=_rng_array(4, 3), p=0.3, rng=0),
+        bad_type=_p(x=REAL_ARRAY_TYPE, rng=RNG_TYPE, training=("yes", None)),
+        bad_value={"p": P_VALUE, "x": (np.float64(1.0),), "rng": (-1,)},
+    ),
+    Call(
+        "modern.drop_path_backward",
+        lambda: dict(dout=np.ones((4, 2)), keep=np.array([True, False, True, True]), p=0.3),
+        bad_type=_p(dout=REAL_ARRAY_TYPE, keep=(np.full(4, 0.5),)),
+        bad_value={"p": P_VALUE, "keep": (np.ones(3, bool),)},
+    ),
+    Call(
+        "modern.linear_decay",
+        lambda: dict(n_blocks=4, p_last=0.5),
+        bad_type={"n_blocks": INT_TYPE, "p_last": P_TYPE},
+        bad_value={"n_blocks": (0,), "p_last": P_VALUE},
+    ),
+    Call(
+        "modern.expected_depth",
+        lambda: dict(drop_probs=np.array([0.1, 0.2])),
+        bad_type={"drop_probs": REAL_ARRAY_TYPE},
+        bad_value={"drop_probs": (np.array([0.1, 1.5]), np.ones((2, 2)))},
+    ),
+    Call(
+        "modern.dropblock",
+        lambda: dict(x=_rng_array(2, 3, 6, 6), p=0.2, block_size=3, rng=0),
+        bad_type=_p(x=REAL_ARRAY_TYPE, block_size=INT_TYPE, rng=RNG_TYPE, training=("yes",)),
+        bad_value={
+            "p": P_VALUE,
+            "x": (np.ones((3, 6, 6)),),
+            "block_size": (0, 7),
+            "rng": (-1,),
+        },
+    ),
+    Call(
+        "modern.dropblock_drop_share",
+        lambda: dict(p=0.2, block_size=3, height=8, width=6),
+        bad_type=_p(block_size=INT_TYPE, height=INT_TYPE, width=INT_TYPE),
+        bad_value={"p": P_VALUE, "block_size": (0, 7), "height": (0,), "width": (-1,)},
+    ),
+    Call(
+        "modern.variance_shift_ratio",
+        lambda: dict(p=0.5, mean=1.0, var=2.0),
+        bad_type=_p(mean=("1",), var=("2", None)),
+        bad_value={"p": P_BELOW_ONE, "mean": (math.nan,), "var": (0.0, -1.0, math.nan)},
+    ),
+    Call(
+        "modern.variance_shift",
+        lambda: dict(h=_rng_array(5, 3), W=_rng_array(3, 2), p=0.5),
+        bad_type=_p(h=REAL_ARRAY_TYPE, W=REAL_ARRAY_TYPE),
+        bad_value={"p": P_BELOW_ONE, "h": (np.ones(3),), "W": (np.ones((2, 2)),)},
+    ),
+    Call(
+        "modern.BNNet",
+        lambda: dict(layer_sizes=(6, 4, 4, 3), p_before_bn=0.5, p_head=0.2, seed=0),
+        bad_type={"layer_sizes": LAYER_SIZES_TYPE, "p_before_bn": P_TYPE, "seed": SEED_TYPE},
+        bad_value={"layer_sizes": ((6, 3), (6, 0, 3)), "p_before_bn": P_BELOW_ONE, "seed": (-1,)},
+        compare=False,
+    ),
+    Call(
+        "modern.ResidualMLP",
+        lambda: dict(n_in=6, width=4, hidden=3, n_out=2, n_blocks=2, drop_probs=[0.1, 0.2]),
+        bad_type={"n_blocks": INT_TYPE, "drop_probs": REAL_ARRAY_TYPE},
+        bad_value={"n_blocks": (0,), "drop_probs": ([0.1], [0.1, 1.0], [0.1, -0.2])},
+        compare=False,
+    ),
     # frameworks and grading
     Call(
         "frameworks.edge_semantics",

@@ -14,7 +14,18 @@ from .attention import (
     philox_keep_mask,
     recall_task,
 )
+from .batchnorm import BatchNorm, BNNet, variance_shift, variance_shift_ratio
+from .dropblock import dropblock, dropblock_drop_share, dropblock_gamma, dropblock_mask
 from .recurrent import TinyRNN, first_symbol_task, recurrent_masks
+from .residual import (
+    ResidualMLP,
+    depth_distribution,
+    drop_path,
+    drop_path_backward,
+    drop_path_mask,
+    expected_depth,
+    linear_decay,
+)
 
 __all__ = [
     "TinyAttention",
@@ -27,4 +38,20 @@ __all__ = [
     "philox_keep_mask",
     "recall_task",
     "recurrent_masks",
+    # residual nets, DropBlock and batch norm
+    "BNNet",
+    "BatchNorm",
+    "ResidualMLP",
+    "depth_distribution",
+    "drop_path",
+    "drop_path_backward",
+    "drop_path_mask",
+    "dropblock",
+    "dropblock_drop_share",
+    "dropblock_gamma",
+    "dropblock_mask",
+    "expected_depth",
+    "linear_decay",
+    "variance_shift",
+    "variance_shift_ratio",
 ]
