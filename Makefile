@@ -10,6 +10,7 @@
 #   make browser      only the browser test (after build-book)
 #   make bench        print the benchmark table
 #   make assignments  build the classroom kit (otter assign) into assignments/build/
+#                     (SECRET=... for a course variant of the hidden tests)
 #   make notebooks    re-execute every chapter in place (after changing one)
 #   make lab          open the notebooks in JupyterLab
 #
@@ -40,7 +41,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all book check test lint unit nbval build-book browser chromium assets bench assignments notebooks lab clean
+.PHONY: all book check test lint unit nbval build-book browser chromium bubblewrap assets bench assignments notebooks lab clean
 
 ifeq ($(filter $(TORCH),0 1),)
 $(error TORCH must be 0 or 1, but got TORCH=$(TORCH))
@@ -100,7 +101,7 @@ lint: $(STAMP)
 check: lint $(TORCH_STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/browser -m "not slow" -q
 
-unit: $(TORCH_STAMP)
+unit: $(TORCH_STAMP) bubblewrap
 	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 nbval: $(STAMP)
@@ -108,6 +109,11 @@ nbval: $(STAMP)
 
 build-book: $(STAMP) $(ASSETS_STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# Debian's bubblewrap: the sandbox each submission is graded in (assignments/grade.py;
+# the classroom tests grade through it).
+bubblewrap:
+	@command -v bwrap >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y bubblewrap)
 
 # Debian's Chromium, driven by Playwright for Python (no browser download).
 chromium:
@@ -125,22 +131,15 @@ test: lint unit nbval build-book browser
 bench: $(TORCH_STAMP)
 	$(BIN)/python tests/benchmark.py
 
-# The classroom kit. For each master notebook assignments/NN_name.ipynb, otter assign
-# writes assignments/build/NN_name/student/ (notebook with public tests) and
-# assignments/build/NN_name/autograder/ (solutions, all tests, the autograder zip for
-# `otter run`). The student notebook is also copied to classroom/ for the book.
-ASSIGNMENTS := $(sort $(wildcard assignments/[0-9][0-9]_*.ipynb))
-
+# The classroom kit (assignments/build.py). For each master notebook
+# assignments/NN_name.ipynb, otter assign writes assignments/build/NN_name/student/
+# (notebook with public tests) and assignments/build/NN_name/autograder/ (solutions,
+# all tests, the autograder zip that assignments/grade.py and Gradescope take). The
+# student notebook is also copied to classroom/ for the book.
+# `make assignments SECRET=...` builds a course variant: the hidden tests' inputs and
+# expected values depend on the secret (classroom/ is then left as it is).
 assignments: $(STAMP)
-	@mkdir -p classroom
-	@for master in $(ASSIGNMENTS); do \
-		name=$$(basename $$master .ipynb); \
-		rm -rf assignments/build/$$name; \
-		$(BIN)/otter assign --no-pdfs $$master assignments/build/$$name || exit 1; \
-		cp assignments/build/$$name/student/$$name.ipynb classroom/$$name.ipynb; \
-	done
-	@echo "The kit is in $(abspath assignments/build); autograder zips:"
-	@ls assignments/build/*/autograder/*.zip
+	$(BIN)/python assignments/build.py $(if $(SECRET),--secret "$(SECRET)")
 
 notebooks: $(STAMP)
 	$(BIN)/python -m jupyter nbconvert --to notebook --execute --inplace \
