@@ -542,6 +542,8 @@ class AttentionExperiment:
     n_train, n_test, steps : int
     label_noise : float
         Share of training labels replaced at random.
+    d, n_pairs, n_symbols : int
+        Width of the model and size of the task.
     """
 
     p_values: tuple
@@ -552,6 +554,9 @@ class AttentionExperiment:
     n_test: int
     steps: int
     label_noise: float
+    d: int
+    n_pairs: int
+    n_symbols: int
 
 
 def attention_experiment(
@@ -598,6 +603,9 @@ def attention_experiment(
     n_test = check_int(n_test, "n_test", minimum=1)
     steps = check_int(steps, "steps", minimum=1)
     label_noise = check_p(label_noise, "label_noise")
+    d = check_int(d, "d", minimum=1)
+    n_pairs = check_int(n_pairs, "n_pairs", minimum=1)
+    n_symbols = check_int(n_symbols, "n_symbols", minimum=n_pairs)
     test_error = np.empty((len(p_values), len(seeds)))
     train_error = np.empty_like(test_error)
     for j in _progress(range(len(seeds)), total=len(seeds), desc="seeds", enabled=progress):
@@ -619,4 +627,7 @@ def attention_experiment(
         n_test=n_test,
         steps=steps,
         label_noise=label_noise,
+        d=d,
+        n_pairs=n_pairs,
+        n_symbols=n_symbols,
     )

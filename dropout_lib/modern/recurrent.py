@@ -382,7 +382,7 @@ class RecurrentExperiment:
         Share misclassified at evaluation (no dropout). Chance is ``1 - 1 / n_symbols``.
     final_loss : ndarray of float64, shape (len(labels), len(seeds))
         Mean training loss (with dropout) over the last 50 updates.
-    seq_len, n_hidden, n_symbols, steps : int
+    seq_len, n_hidden, n_symbols, n_train, n_test, steps : int
     """
 
     labels: tuple
@@ -393,6 +393,8 @@ class RecurrentExperiment:
     seq_len: int
     n_hidden: int
     n_symbols: int
+    n_train: int
+    n_test: int
     steps: int
 
 
@@ -400,8 +402,8 @@ def recurrent_experiment(
     p=0.5,
     *,
     seeds=(0, 1, 2, 3, 4),
-    seq_len=24,
-    n_hidden=32,
+    seq_len=16,
+    n_hidden=16,
     n_symbols=2,
     n_train=1000,
     n_test=1000,
@@ -433,6 +435,8 @@ def recurrent_experiment(
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
     seq_len = check_int(seq_len, "seq_len", minimum=1)
+    n_train = check_int(n_train, "n_train", minimum=1)
+    n_test = check_int(n_test, "n_test", minimum=1)
     steps = check_int(steps, "steps", minimum=1)
     from .attention import _progress
 
@@ -459,5 +463,7 @@ def recurrent_experiment(
         seq_len=seq_len,
         n_hidden=n_hidden,
         n_symbols=n_symbols,
+        n_train=n_train,
+        n_test=n_test,
         steps=steps,
     )
