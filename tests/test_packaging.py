@@ -54,6 +54,7 @@ MODULE_EXTRAS = {
     "plots_experiments": ["plots"],
     "widgets": ["widgets"],
     "display": ["widgets"],
+    "quiz": ["widgets"],
     "grading": ["grading"],
 }
 #: Imported inside functions only when a caller asks for a progress bar
