@@ -259,3 +259,17 @@ def test_fit_many_can_skip_early_evaluations_and_checks_its_arguments():
         fit_many([], [], epochs=1)
     with pytest.raises(TypeError, match="evaluate_last"):
         fit_many([model], [(data.X_train, data.y_train)], epochs=2, evaluate_last=1.5)
+
+
+def test_fit_many_on_one_or_two_threads_gives_the_same_networks():
+    data = digits_split(96, seed=3)
+    results = []
+    for threads in (1, 2, None):
+        model = MLP((64, 512, 10), p_hidden=0.5, seed=2)
+        fit_many([model], [(data.X_train, data.y_train)], epochs=2, threads=threads)
+        results.append(model.weights[0].copy())
+    # Only the order of BLAS additions differs: float32 rounding.
+    for other in results[1:]:
+        np.testing.assert_allclose(results[0], other, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="threads"):
+        fit_many([MLP((64, 8, 10))], [(data.X_train, data.y_train)], epochs=1, threads=3)
