@@ -287,3 +287,14 @@ def test_argument_errors():
         bn.variance_shift(np.ones((4, 3)), np.ones((2, 2)), 0.5)
     with pytest.raises(ValueError, match="var must be in"):
         bn.variance_shift_ratio(0.5, 0.0, 0.0)
+
+
+def test_plot_variance_shift_draws_every_unit():
+    import matplotlib.figure
+
+    result = bn.compare_bn_placements(layer_sizes=(64, 8, 8, 10), n_train=60, epochs=1, seeds=(0,))
+    fig = bn.plot_variance_shift(result)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    assert len(fig.axes[0].collections[0].get_offsets()) == 8
+    with pytest.raises(TypeError, match="BatchNormComparison"):
+        bn.plot_variance_shift(None)

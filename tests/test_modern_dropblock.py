@@ -170,3 +170,13 @@ def test_argument_errors():
         db.dropblock(np.ones((1, 1, 4, 4)), 0.1, 2.0)
     with pytest.raises(ValueError, match="keep has shape"):
         db.apply_block_mask(np.ones((1, 1, 4, 4)), np.ones((1, 1, 4, 3), bool))
+
+
+def test_plot_masks_draws_one_row_per_kind_and_refuses_ragged_rows():
+    import matplotlib.figure
+
+    keep = db.dropblock_mask((3, 1, 8, 8), 0.3, 3, rng=9)[:, 0]
+    fig = db.plot_masks([keep, ~keep], ["blocks", "complement"])
+    assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 6
+    with pytest.raises(ValueError, match="same number of maps"):
+        db.plot_masks([keep, keep[:2]], ["a", "b"])

@@ -325,3 +325,13 @@ def test_argument_errors():
         res.ResidualMLP(n_blocks=1, drop_probs=[1.0])
     with pytest.raises(TypeError, match="training must be a bool"):
         res.drop_path(np.ones(3), 0.5, training="yes")
+
+
+def test_plot_block_removal_draws_both_variants():
+    import matplotlib.figure
+
+    result = res.compare_drop_path(n_blocks=2, width=8, n_train=50, epochs=1, seeds=(0,))
+    fig = res.plot_block_removal(result)
+    assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes[0].lines) == 3
+    with pytest.raises(TypeError, match="DropPathComparison"):
+        res.plot_block_removal(None)
