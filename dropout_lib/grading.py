@@ -155,14 +155,49 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python
 
 
 def is_otter_cell(source: str) -> bool:
-    """True for the cells otter adds to a student notebook (init, checks, export)."""
-    text = source.strip()
-    if not text:
-        return True
-    return "otter.Notebook(" in text or all(
-        line.strip().startswith(("grader.check", "grader.export", "#")) or not line.strip()
-        for line in text.splitlines()
-    )
+    """True for the cells otter adds to a student notebook (init, checks, export), and empty ones.
+
+    Judged statement by statement: a cell qualifies only if every statement is
+    ``import otter``/``import os``, ``grader = otter.Notebook(...)``, or a call of
+    ``grader.check``, ``grader.check_all`` or ``grader.export`` with constant
+    arguments. Anything else (``grader.check = ...``, extra code on the line) makes
+    it a student cell, which is scanned and extracted like any other.
+    """
+    try:
+        tree = ast.parse(_without_magics(source))
+    except SyntaxError:
+        return False
+    for node in tree.body:
+        if isinstance(node, ast.Import) and all(a.name in ("otter", "os") for a in node.names):
+            continue
+        if isinstance(node, ast.Assign) and _is_call(node.value, "otter", ("Notebook",)):
+            if [ast.unparse(t) for t in node.targets] == ["grader"]:
+                continue
+        if isinstance(node, ast.Expr) and _is_call(
+            node.value, "grader", ("check", "check_all", "export")
+        ):
+            continue
+        return False
+    return True
+
+
+def _is_call(node, owner: str, names) -> bool:
+    """``owner.name(...)`` with only constant (or, for Notebook, conditional) arguments."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == owner
+        and node.func.attr in names
+    ):
+        return False
+    allowed = (ast.Constant, ast.IfExp, ast.Call, ast.Attribute, ast.Name)
+    for argument in [*node.args, *(k.value for k in node.keywords)]:
+        if not isinstance(argument, allowed):
+            return False
+        if owner == "grader" and not isinstance(argument, ast.Constant):
+            return False
+    return True
 
 
 def normalise_submission(notebook, template):
