@@ -111,8 +111,9 @@ def apply_drop_path(x, keep, p) -> np.ndarray:
     keep = check_mask(keep, x.shape[:1], "keep", of="axis 0 of x")
     if p == 1.0:
         return np.zeros_like(x)
-    scale = x.dtype.type(1.0 / (1.0 - p))
-    return np.where(_row_mask(x.ndim, keep), x * scale, x.dtype.type(0))
+    # One factor per example (0 or 1 / (1 - p)), broadcast over the other axes.
+    factor = np.where(keep, 1.0 / (1.0 - p), 0.0).astype(x.dtype)
+    return x * _row_mask(x.ndim, factor)
 
 
 def drop_path(x, p, *, rng=None, training=True) -> np.ndarray:
