@@ -734,6 +734,38 @@ CALLS = [
         bad_value={"n_blocks": (0,), "drop_probs": ([0.1], [0.1, 1.0], [0.1, -0.2])},
         compare=False,
     ),
+    Call(
+        "modern.causal_mask",
+        lambda: dict(l_q=3, l_k=4),
+        bad_type={"l_q": INT_TYPE, "l_k": INT_TYPE},
+        bad_value={"l_q": (0,), "l_k": (-1,)},
+    ),
+    Call(
+        "modern.recall_task",
+        lambda: dict(n=5, n_pairs=3, n_symbols=4, label_noise=0.1, rng=0),
+        bad_type={"n": INT_TYPE, "n_pairs": INT_TYPE, "label_noise": P_TYPE, "rng": RNG_TYPE},
+        bad_value={"n": (0,), "n_symbols": (2,), "label_noise": P_VALUE},
+    ),
+    Call(
+        "modern.first_symbol_task",
+        lambda: dict(n=5, steps=4, n_symbols=3, rng=0),
+        bad_type={"n": INT_TYPE, "steps": INT_TYPE, "n_symbols": INT_TYPE, "rng": RNG_TYPE},
+        bad_value={"n": (0,), "steps": (0,), "n_symbols": (1,)},
+    ),
+    Call(
+        "modern.TinyAttention",
+        lambda: dict(n_in=9, n_out=4, d=3, p=0.1, seed=0),
+        bad_type=_p(n_in=INT_TYPE, d=INT_TYPE, seed=SEED_TYPE),
+        bad_value={"p": P_BELOW_ONE, "n_out": (0,), "seed": (-1,)},
+        compare=False,
+    ),
+    Call(
+        "modern.TinyRNN",
+        lambda: dict(n_in=3, n_hidden=5, n_out=3, p=0.2, variational=False, seed=0),
+        bad_type=_p(n_in=INT_TYPE, n_hidden=INT_TYPE, seed=SEED_TYPE),
+        bad_value={"p": P_BELOW_ONE, "n_out": (0,), "seed": (-1,)},
+        compare=False,
+    ),
     # frameworks and grading
     Call(
         "frameworks.edge_semantics",
