@@ -361,3 +361,23 @@ def test_bad_types_raise_type_error():
         attention(q, k, v, p=0.1, rng="seed")
     with pytest.raises(TypeError, match="seed"):
         philox_keep_mask(3, 0.1, seed=1.5)
+
+
+def test_attention_experiment_is_paired_and_deterministic():
+    from dropout_lib.modern.attention import attention_experiment
+
+    kwargs = dict(p_values=(0.0, 0.3), seeds=(0, 1), n_train=12, n_test=30, steps=4, d=4)
+    a = attention_experiment(**kwargs)
+    b = attention_experiment(**kwargs)
+    assert a.test_error.shape == a.train_error.shape == (2, 2)
+    np.testing.assert_array_equal(a.test_error, b.test_error)
+    assert np.all((0 <= a.test_error) & (a.test_error <= 1))
+    # p = 0 in the experiment is the model trained alone on the same seed's data
+    data_rng = np.random.default_rng([1, 1])
+    train = recall_task(12, label_noise=0.2, rng=data_rng)
+    test = recall_task(30, rng=data_rng)
+    model = TinyAttention(train.X.shape[-1], 8, d=4, seed=1)
+    model.fit(train.X, train.y, steps=4)
+    assert model.error(test.X, test.y) == a.test_error[0, 1]
+    with pytest.raises(ValueError, match="p_values"):
+        attention_experiment(p_values=(1.0,), seeds=(0,), steps=1)

@@ -182,3 +182,23 @@ def test_bad_model_arguments():
         _net().forward(np.ones((2, 3, 4)))
     with pytest.raises(ValueError, match="keep"):
         _net().forward(np.ones((2, 3, 3)), np.ones((2, 3, 4), bool))
+
+
+def test_recurrent_experiment_is_paired_and_deterministic():
+    from dropout_lib.modern.recurrent import recurrent_experiment
+
+    kwargs = dict(p=0.5, seeds=(0, 1), seq_len=3, n_hidden=4, n_train=10, n_test=20, steps=3)
+    a = recurrent_experiment(**kwargs)
+    b = recurrent_experiment(**kwargs)
+    assert a.labels == ("fresh mask per step", "one mask per sequence")
+    assert a.test_error.shape == a.final_loss.shape == (2, 2)
+    np.testing.assert_array_equal(a.test_error, b.test_error)
+    # each variant is the net trained alone on the seed's data with the seed's weights
+    data_rng = np.random.default_rng([0, 2])
+    train = first_symbol_task(10, steps=3, n_symbols=2, rng=data_rng)
+    test = first_symbol_task(20, steps=3, n_symbols=2, rng=data_rng)
+    net = TinyRNN(2, 4, 2, p=0.5, variational=True, seed=0)
+    net.fit(train.X, train.y, steps=3)
+    assert net.error(test.X, test.y) == a.test_error[1, 0]
+    with pytest.raises(ValueError, match="p"):
+        recurrent_experiment(p=1.0, seeds=(0,), steps=1)
