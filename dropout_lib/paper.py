@@ -60,6 +60,9 @@ CITATION = (
 )
 #: Its key in ``references.bib``.
 BIB_KEY = "srivastava2014dropout"
+#: Size of the MNIST training and test sets the paper uses (Section 6.1.1).
+MNIST_TRAIN_IMAGES = 60000
+MNIST_TEST_IMAGES = 10000
 
 
 @dataclass(frozen=True)
