@@ -335,6 +335,53 @@ CALLS = [
         },
         bad_value={"n_train": (5, 2000), "n_val": (-1,), "n_test": (9, 1790), "seed": (-2,)},
     ),
+    Call(
+        "data.mnist_split",
+        lambda: dict(n_train=50, n_val=20, n_test=100, seed=0),
+        bad_type={
+            "n_train": (50.0, "50"),
+            "n_val": INT_TYPE,
+            "n_test": INT_TYPE,
+            "seed": SEED_TYPE,
+        },
+        bad_value={"n_train": (5, 4900), "n_val": (-1,), "n_test": (9, 4995), "seed": (-2,)},
+    ),
+    # autoencoder
+    Call(
+        "autoencoder.Autoencoder",
+        lambda: dict(n_visible=6, n_hidden=4, p_input=0.2, p_hidden=0.5, weight_decay=0.01, seed=0),
+        bad_type={
+            "n_visible": INT_TYPE,
+            "n_hidden": INT_TYPE,
+            "p_input": P_TYPE,
+            "p_hidden": P_TYPE,
+            "weight_decay": ("0.1", None),
+            "seed": SEED_TYPE,
+        },
+        bad_value={
+            "n_visible": (0,),
+            "n_hidden": (-1,),
+            "p_input": P_BELOW_ONE,
+            "p_hidden": P_BELOW_ONE,
+            "weight_decay": (-0.1, math.nan, math.inf),
+            "seed": (-1,),
+        },
+        compare=False,
+    ),
+    # mnist_experiments
+    Call(
+        "mnist_experiments.filter_roughness",
+        lambda: dict(filters=_rng_array(3, 784)),
+        bad_type={"filters": REAL_ARRAY_TYPE},
+        bad_value={"filters": (np.ones((3, 100)), np.ones(784))},
+    ),
+    Call(
+        "mnist_experiments.activation_sparsity",
+        lambda: dict(activations=np.abs(_rng_array(5, 4))),
+        bad_type={"activations": REAL_ARRAY_TYPE},
+        bad_value={"activations": (-np.ones((2, 2)), np.ones(3))},
+        compare=False,
+    ),
     # display
     Call(
         "display.markdown_table",
@@ -352,6 +399,7 @@ CALLS = [
             "p_input": P_TYPE,
             "p_hidden": P_TYPE,
             "max_norm": ("3", [3.0]),
+            "weight_decay": ("0.1", None),
             "seed": SEED_TYPE,
         },
         bad_value={
@@ -359,6 +407,7 @@ CALLS = [
             "p_input": P_BELOW_ONE,
             "p_hidden": P_BELOW_ONE,
             "max_norm": (0.0, -1.0, math.nan),
+            "weight_decay": (-0.1, math.nan, math.inf),
             "seed": (-1,),
         },
         compare=False,
@@ -969,6 +1018,8 @@ NOT_IN_THE_TABLE = {
     "palette": "colours only, no functions",
     "plots_beyond": "plots results of other modules; tested in test_plots_beyond",
     "plots_experiments": "plots experiment results; tested in test_experiments",
+    "paper": "numbers quoted from the paper, no arguments to check",
+    "plots_mnist": "plots MNIST results; tested in test_mnist_experiments",
 }
 
 
