@@ -777,6 +777,37 @@ CALLS = [
         compare=False,
     ),
     Call(
+        "modern.drop_path_mask",
+        lambda: dict(n=5, p=0.3, rng=0),
+        bad_type=_p(n=INT_TYPE, rng=RNG_TYPE),
+        bad_value={"p": P_VALUE, "n": (-1,), "rng": (-1,)},
+    ),
+    Call(
+        "modern.depth_distribution",
+        lambda: dict(drop_probs=[0.1, 0.5]),
+        bad_type={"drop_probs": REAL_ARRAY_TYPE},
+        bad_value={"drop_probs": ([0.1, math.nan], [])},
+    ),
+    Call(
+        "modern.dropblock_mask",
+        lambda: dict(shape=(2, 3, 6, 6), p=0.2, block_size=3, rng=0),
+        bad_type=_p(shape=("ab", (2, 3, 6, 1.5)), block_size=INT_TYPE, rng=RNG_TYPE),
+        bad_value={"p": P_VALUE, "shape": ((2, 6, 6), (2, 3, -6, 6)), "block_size": (0, 7)},
+    ),
+    Call(
+        "modern.dropblock_gamma",
+        lambda: dict(p=0.2, block_size=3, height=8, width=6),
+        bad_type=_p(block_size=INT_TYPE, height=INT_TYPE, width=INT_TYPE),
+        bad_value={"p": P_VALUE, "block_size": (0, 7), "height": (0,), "width": (-1,)},
+    ),
+    Call(
+        "modern.BatchNorm",
+        lambda: dict(n_features=4, momentum=0.1, eps=1e-5),
+        bad_type={"n_features": INT_TYPE, "momentum": ("0.1",), "eps": ("1e-5", None)},
+        bad_value={"n_features": (0,), "momentum": (0.0, 1.5, math.nan), "eps": (0.0, -1.0)},
+        compare=False,
+    ),
+    Call(
         "modern.ResidualMLP",
         lambda: dict(n_in=6, width=4, hidden=3, n_out=2, n_blocks=2, drop_probs=[0.1, 0.2]),
         bad_type={"n_blocks": INT_TYPE, "drop_probs": REAL_ARRAY_TYPE},
