@@ -467,7 +467,7 @@ class TinyAttention:
         return loss, grads
 
     def fit(self, X, y, *, steps=300, batch_size=32, lr=0.01) -> TrainResult:
-        """Train with Adam on random mini-batches, continuing from the current weights.
+        """Train with Adam on mini-batches drawn with replacement, from the current weights.
 
         Parameters
         ----------

@@ -302,7 +302,7 @@ class TinyRNN:
         return loss, self.backward(X, trace, prob / n, training=keep is not None)
 
     def fit(self, X, y, *, steps=300, batch_size=32, lr=0.01, clip=1.0) -> RNNTrainResult:
-        """Train with Adam on random mini-batches, continuing from the current weights.
+        """Train with Adam on mini-batches drawn with replacement, from the current weights.
 
         Parameters
         ----------
