@@ -90,7 +90,7 @@ def test_regulariser_table_pairs_variants_and_reads_the_paper():
 
     split = mnist_split(200, 0, 100, seed=1)
     alone = MLP((784, 16, 10), seed=1)
-    alone.fit(split.X_train, split.y_train, epochs=1, batch_size=50, lr=0.02, momentum=0.95)
+    alone.fit(split.X_train, split.y_train, epochs=1, batch_size=50, lr=0.05, momentum=0.95)
     assert table.errors("none")[1] == alone.error(split.X_test, split.y_test)
     with pytest.raises(KeyError, match="variants"):
         table.errors("dropconnect")
@@ -119,3 +119,28 @@ def test_autoencoder_features_shapes_and_measures():
     assert diff.estimate == pytest.approx(
         np.mean(study.mean_activation[1] - study.mean_activation[0])
     )
+
+
+def test_the_figures_draw_tiny_results():
+    from matplotlib.figure import Figure
+
+    from dropout_lib import plots_mnist as figures
+
+    sweep = mx.learning_rate_sweep(
+        (0.01, 50.0), seeds=(0, 1), epochs=1, n_train=100, n_test=50, hidden=(8,)
+    )
+    table = mx.regulariser_table(seeds=(0, 1), epochs=1, n_train=100, n_test=50, hidden=(8,))
+    study = mx.autoencoder_features(seeds=(0, 1), n_hidden=8, n_train=100, n_test=50, epochs=1)
+    shown = study.shown_filters(1, count=4)
+    assert shown.shape[1] == 784 and len(shown) <= 4 and np.all(shown[:, ~study.used] == 0)
+    figs = [
+        figures.plot_learning_rate_sweep(sweep),
+        figures.plot_regulariser_table(table),
+        figures.plot_filters([shown, study.shown_filters(0, count=4)], ["a", "b"], rows=2, cols=2),
+        figures.plot_activation_histograms(study),
+    ]
+    assert all(isinstance(f, Figure) for f in figs)
+    mosaic = figures.filter_mosaic(np.ones((3, 784)), rows=2, cols=2, pad=1)
+    assert mosaic.shape == (57, 57) and np.isnan(mosaic[28, 0]) and np.isnan(mosaic[-1, -1])
+    with pytest.raises(ValueError, match="titles"):
+        figures.plot_filters([shown], ["a", "b"])
