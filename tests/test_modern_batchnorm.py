@@ -292,9 +292,11 @@ def test_argument_errors():
 def test_plot_variance_shift_draws_every_unit():
     import matplotlib.figure
 
+    from dropout_lib.plots_modern import plot_variance_shift
+
     result = bn.compare_bn_placements(layer_sizes=(64, 8, 8, 10), n_train=60, epochs=1, seeds=(0,))
-    fig = bn.plot_variance_shift(result)
+    fig = plot_variance_shift(result)
     assert isinstance(fig, matplotlib.figure.Figure)
     assert len(fig.axes[0].collections[0].get_offsets()) == 8
     with pytest.raises(TypeError, match="BatchNormComparison"):
-        bn.plot_variance_shift(None)
+        plot_variance_shift(None)

@@ -175,8 +175,10 @@ def test_argument_errors():
 def test_plot_masks_draws_one_row_per_kind_and_refuses_ragged_rows():
     import matplotlib.figure
 
+    from dropout_lib.plots_modern import plot_masks
+
     keep = db.dropblock_mask((3, 1, 8, 8), 0.3, 3, rng=9)[:, 0]
-    fig = db.plot_masks([keep, ~keep], ["blocks", "complement"])
+    fig = plot_masks([keep, ~keep], ["blocks", "complement"])
     assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 6
     with pytest.raises(ValueError, match="same number of maps"):
-        db.plot_masks([keep, keep[:2]], ["a", "b"])
+        plot_masks([keep, keep[:2]], ["a", "b"])

@@ -330,8 +330,10 @@ def test_argument_errors():
 def test_plot_block_removal_draws_both_variants():
     import matplotlib.figure
 
+    from dropout_lib.plots_modern import plot_block_removal
+
     result = res.compare_drop_path(n_blocks=2, width=8, n_train=50, epochs=1, seeds=(0,))
-    fig = res.plot_block_removal(result)
+    fig = plot_block_removal(result)
     assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes[0].lines) == 3
     with pytest.raises(TypeError, match="DropPathComparison"):
-        res.plot_block_removal(None)
+        plot_block_removal(None)

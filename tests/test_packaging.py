@@ -51,6 +51,7 @@ MODULE_EXTRAS = {
     "symbolic": ["symbolic"],
     "plots": ["plots"],
     "plots_beyond": ["plots"],
+    "plots_modern": ["plots"],
     "plots_experiments": ["plots"],
     "widgets": ["widgets"],
     "display": ["widgets"],

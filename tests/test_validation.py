@@ -1048,6 +1048,7 @@ def test_layer_backward_before_forward_and_wrong_shape():
 NOT_IN_THE_TABLE = {
     "palette": "colours only, no functions",
     "plots_beyond": "plots results of other modules; tested in test_plots_beyond",
+    "plots_modern": "plots results of dropout_lib.modern; tested in the test_modern_* files",
     "plots_experiments": "plots experiment results; tested in test_experiments",
     "paper": "numbers quoted from the paper, no arguments to check",
     "plots_mnist": "plots MNIST results; tested in test_mnist_experiments",

@@ -62,7 +62,6 @@ __all__ = [
     "BNNet",
     "BatchNormComparison",
     "compare_bn_placements",
-    "plot_variance_shift",
 ]
 
 #: Added to the variance before its square root, as PyTorch's default.
@@ -641,49 +640,3 @@ def compare_bn_placements(
         closed_eval_var=np.array(out["eval"]),
         test_eval_var=np.array(out["test"]),
     )
-
-
-def plot_variance_shift(result: BatchNormComparison):
-    """Per unit: the measured variance shift at evaluation against its closed form.
-
-    Parameters
-    ----------
-    result : BatchNormComparison
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One point per unit and seed: ``x`` is the closed-form ratio
-        ``eval_var / train_var`` on the training digits, ``y`` the ratio of the
-        unit's evaluation variance on the test digits to its running variance.
-    """
-    import matplotlib.pyplot as plt
-
-    from ..palette import GUIDE, KEPT
-
-    if not isinstance(result, BatchNormComparison):
-        raise TypeError(f"result must be a BatchNormComparison, but got {type(result).__name__}")
-    closed = (result.closed_eval_var / result.closed_train_var).ravel()
-    measured = (result.test_eval_var / result.running_var).ravel()
-    fig, ax = plt.subplots(figsize=(4.6, 4.2))
-    ax.scatter(closed, measured, s=8, color=KEPT, alpha=0.5, linewidths=0)
-    low = min(closed.min(), measured.min()) - 0.05
-    high = max(closed.max(), measured.max()) + 0.05
-    ax.plot(
-        [low, high],
-        [low, high],
-        color=GUIDE,
-        linestyle="--",
-        linewidth=1,
-        label="measured = closed form",
-    )
-    ax.axhline(1 - result.p, color=GUIDE, linestyle=":", linewidth=1, label="1 - p")
-    ax.set_xlim(low, high)
-    ax.set_ylim(low, high)
-    ax.set_xlabel("closed form: eval var / train var")
-    ax.set_ylabel("measured: test var / running var")
-    ax.legend(frameon=False, loc="upper left")
-    ax.set_title(f"Variance shift of each unit, p = {result.p:g}")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig

@@ -32,7 +32,6 @@ __all__ = [
     "dropblock",
     "dropblock_backward",
     "dropblock_drop_share",
-    "plot_masks",
 ]
 
 
@@ -211,44 +210,3 @@ def dropblock_drop_share(p, block_size, height, width) -> float:
 
     counts = np.outer(covering(height), covering(width))
     return float(np.mean(1.0 - (1.0 - gamma) ** counts))
-
-
-def plot_masks(masks, titles):
-    """Keep-masks of feature maps, one row per kind of mask: kept units dark, dropped grey.
-
-    Parameters
-    ----------
-    masks : sequence of array_like of bool, each of shape (k, H, W)
-        ``k`` maps per row, the same ``k`` for every row.
-    titles : sequence of str, one per row
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-
-    from ..palette import DROPPED, INK, KEPT
-
-    masks = [np.asarray(m, dtype=bool) for m in masks]
-    titles = list(titles)
-    if not masks or len(masks) != len(titles) or any(m.ndim != 3 for m in masks):
-        raise ValueError("masks must be a non-empty list of (k, H, W) masks, one title each")
-    if len({m.shape[0] for m in masks}) != 1:
-        raise ValueError("every row of masks must hold the same number of maps")
-    rows, cols = len(masks), masks[0].shape[0]
-    fig, axes = plt.subplots(rows, cols, figsize=(1.5 * cols + 1.6, 1.6 * rows), squeeze=False)
-    cmap = ListedColormap([DROPPED, KEPT])
-    for r, (row, title) in enumerate(zip(masks, titles)):
-        for c in range(cols):
-            ax = axes[r, c]
-            ax.imshow(row[c], cmap=cmap, vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axes[r, 0].set_ylabel(
-            f"{title}\n{(~row).mean():.0%} of these\ndropped", fontsize=9, color=INK
-        )
-    fig.tight_layout()
-    plt.close(fig)
-    return fig

@@ -54,7 +54,6 @@ __all__ = [
     "ResidualMLP",
     "DropPathComparison",
     "compare_drop_path",
-    "plot_block_removal",
 ]
 
 
@@ -546,44 +545,3 @@ def compare_drop_path(
         skip_error_plain=np.array(skips[False]),
         skip_error_drop_path=np.array(skips[True]),
     )
-
-
-def plot_block_removal(result: DropPathComparison):
-    """Test error when one block is removed at evaluation, with and without DropPath.
-
-    Parameters
-    ----------
-    result : DropPathComparison
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Mean over the seeds of the error increase against the full network,
-        one line per variant, against the index of the removed block.
-    """
-    import matplotlib.pyplot as plt
-
-    from ..palette import GUIDE, SERIES
-
-    if not isinstance(result, DropPathComparison):
-        raise TypeError(f"result must be a DropPathComparison, but got {type(result).__name__}")
-    blocks = np.arange(1, result.skip_error_plain.shape[1] + 1)
-    fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    series = [
-        ("no DropPath", result.skip_error_plain, result.error_plain),
-        ("DropPath, linear decay", result.skip_error_drop_path, result.error_drop_path),
-    ]
-    for (label, skip, full), (colour, style, marker) in zip(series, SERIES):
-        increase = 100 * (skip - full[:, None])
-        ax.plot(
-            blocks, increase.mean(axis=0), color=colour, linestyle=style, marker=marker, label=label
-        )
-    ax.axhline(0.0, color=GUIDE, linewidth=0.8)
-    ax.set_xlabel("block removed at evaluation")
-    ax.set_ylabel("test error increase (points)")
-    ax.set_xticks(blocks)
-    ax.legend(frameon=False)
-    ax.set_title(f"Removing one residual block ({len(result.seeds)} seeds, mean)")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
