@@ -300,3 +300,25 @@ def test_plot_variance_shift_draws_every_unit():
     assert len(fig.axes[0].collections[0].get_offsets()) == 8
     with pytest.raises(TypeError, match="BatchNormComparison"):
         plot_variance_shift(None)
+
+
+def test_comparison_cells_equal_networks_trained_alone_on_their_seed():
+    from dropout_lib.modern._train import digits_train_and_held_out
+
+    sizes = (64, 8, 8, 10)
+    result = bn.compare_bn_placements(layer_sizes=sizes, n_train=60, epochs=2, seeds=(4,))
+    X_train, y_train, X_test, y_test = digits_train_and_held_out(60, 4)
+    before = bn.BNNet(sizes, p_before_bn=0.5, seed=4).fit(X_train, y_train, epochs=2)
+    after = bn.BNNet(sizes, p_head=0.5, seed=4).fit(X_train, y_train, epochs=2)
+    fixed = before.with_recomputed_statistics(X_train, seed=4)
+    assert result.error_before_bn[0] == before.error(X_test, y_test)
+    assert result.error_after_last_bn[0] == after.error(X_test, y_test)
+    assert result.error_recomputed[0] == fixed.error(X_test, y_test)
+    np.testing.assert_array_equal(result.running_var[0], before.running_var[1])
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(
+            bn.BNNet(sizes, p_before_bn=0.5, seed=4).weights,
+            bn.BNNet(sizes, p_head=0.5, seed=4).weights,
+        )
+    )

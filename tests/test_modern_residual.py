@@ -337,3 +337,23 @@ def test_plot_block_removal_draws_both_variants():
     assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes[0].lines) == 3
     with pytest.raises(TypeError, match="DropPathComparison"):
         plot_block_removal(None)
+
+
+def test_comparison_cells_equal_networks_trained_alone_on_their_seed():
+    from dropout_lib.modern._train import digits_train_and_held_out
+
+    result = res.compare_drop_path(n_blocks=2, width=8, n_train=50, epochs=2, seeds=(3,))
+    X_train, y_train, X_test, y_test = digits_train_and_held_out(50, 3)
+    assert len(y_test) == 1797 - 50
+    for probs, error, skip in [
+        (None, result.error_plain, result.skip_error_plain),
+        (res.linear_decay(2, 0.5), result.error_drop_path, result.skip_error_drop_path),
+    ]:
+        net = res.ResidualMLP(width=8, hidden=8, n_blocks=2, drop_probs=probs, seed=3)
+        net.fit(X_train, y_train, epochs=2)
+        assert error[0] == net.error(X_test, y_test)
+        assert skip[0, 1] == net.error(X_test, y_test, skip={1})
+    # Both variants start from the same weights.
+    a = res.ResidualMLP(width=8, hidden=8, n_blocks=2, seed=3)
+    b = res.ResidualMLP(width=8, hidden=8, n_blocks=2, drop_probs=[0.25, 0.5], seed=3)
+    assert all(np.array_equal(u, v) for u, v in zip(a.params, b.params))
