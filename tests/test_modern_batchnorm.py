@@ -322,3 +322,25 @@ def test_comparison_cells_equal_networks_trained_alone_on_their_seed():
             bn.BNNet(sizes, p_head=0.5, seed=4).weights,
         )
     )
+
+
+def test_layer_backward_by_finite_differences_of_its_forward():
+    rng = np.random.default_rng(12)
+    x, dout = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    layer = bn.BatchNorm(3)
+    layer.gamma, layer.beta = rng.normal(size=3), rng.normal(size=3)
+    layer.forward(x)
+    dx, dgamma, dbeta = layer.backward(dout)
+    eps = 1e-6
+    numeric = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        values = []
+        for sign in (1, -1):
+            moved = x.copy()
+            moved[idx] += sign * eps
+            values.append(np.sum(dout * bn.BatchNorm.forward(layer, moved)))
+        numeric[idx] = (values[0] - values[1]) / (2 * eps)
+    np.testing.assert_allclose(dx, numeric, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dbeta, dout.sum(axis=0))
+    with pytest.raises(ValueError, match="dout has shape"):
+        layer.backward(np.ones((4, 3)))
