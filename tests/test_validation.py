@@ -846,6 +846,15 @@ CALLS = [
         bad_value={"p": P_BELOW_ONE, "n_out": (0,), "seed": (-1,)},
         compare=False,
     ),
+    Call(
+        "modern.practice.weight_decay_interaction",
+        lambda: dict(n_train=20, updates=2, seeds=(0,), hidden=(4,), weight_decay=0.1),
+        bad_type={"weight_decay": ("0.1", None), "n_train": INT_TYPE, "seeds": (("a",),)},
+        bad_value={"weight_decay": (0.0, -1.0, math.nan), "p_hidden": P_BELOW_ONE, "n_train": (5,)},
+        make=lambda m: (
+            importlib.import_module("dropout_lib.modern.practice").weight_decay_interaction
+        ),
+    ),
     # frameworks and grading
     Call(
         "frameworks.edge_semantics",
