@@ -12,7 +12,7 @@
 #   make assignments  build the classroom kit (otter assign) into assignments/build/
 #                     (SECRET=... for a course variant of the hidden tests)
 #   make notebooks    re-execute every chapter in place (after changing one)
-#   make lab          open the notebooks in JupyterLab
+#   make lab          open the notebooks in JupyterLab (with jupyterlab-myst)
 #
 # PyTorch is an optional reference that only tests and benchmarks compare with; no
 # chapter runs it. TORCH=1 (the default) installs it for `unit`, `check`, `test`
@@ -146,8 +146,16 @@ notebooks: $(STAMP)
 		--ExecutePreprocessor.kernel_name=python3 \
 		--ExecutePreprocessor.store_widget_state=False $(CHAPTERS)
 
-lab: $(STAMP)
-	$(BIN)/python -m pip install --quiet -c requirements-lock.txt "jupyterlab>=4"
+# JupyterLab with jupyterlab-myst, pinned in requirements-lab.txt, so that MyST
+# (admonitions, dropdowns, {doc} and {cite} roles) renders instead of showing as
+# raw text, and exercise solutions stay folded.
+LAB_STAMP := $(VENV)/.lab-installed
+
+$(LAB_STAMP): $(STAMP) requirements-lab.txt
+	$(BIN)/python -m pip install --quiet -c requirements-lock.txt -r requirements-lab.txt
+	@touch $@
+
+lab: $(LAB_STAMP)
 	$(BIN)/jupyter lab chapters
 
 clean:
