@@ -79,9 +79,16 @@ def check_training(epochs, batch_size, lr, momentum):
 
 
 def sgd_momentum(params, grads, velocity, lr, momentum):
-    """One SGD step with (heavy-ball) momentum; returns the new parameters and velocities."""
-    new_velocity = [momentum * v - lr * g for v, g in zip(velocity, grads)]
-    return [w + v for w, v in zip(params, new_velocity)], new_velocity
+    """One SGD step with (heavy-ball) momentum, ``v = momentum v - lr g`` and ``w = w + v``.
+
+    The model's own parameter and velocity arrays are updated in place (the
+    same arithmetic, without a new array per step) and returned.
+    """
+    for w, v, g in zip(params, velocity, grads):
+        v *= momentum
+        v -= lr * g
+        w += v
+    return params, velocity
 
 
 def digits_train_and_held_out(n_train, seed):
