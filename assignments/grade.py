@@ -246,13 +246,22 @@ class Run:
 
 def run_sandboxed(argv, *, inputs, output, timeout, unsafe=False, memory_gib=MEMORY_GIB) -> Run:
     """Run ``argv`` in a sandbox under a watchdog that kills its process group at ``timeout``."""
+    if unsafe:  # no mounts: the paths are the real folders
+        argv = [
+            a.replace("/grading/in", str(inputs)).replace("/grading/out", str(output)) for a in argv
+        ]
     command = sandbox_command(
         argv, inputs=inputs, output=output, unsafe=unsafe, memory_gib=memory_gib
     )
     started = time.monotonic()
     with open(Path(output).parent / "log.txt", "w+b") as log:
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            cwd=output if unsafe else None,
         )
         try:
             code = process.wait(timeout=timeout)

@@ -515,6 +515,18 @@ def test_grading_refuses_without_the_sandbox(kit, tmp_path, monkeypatch, capsys)
     assert not (tmp_path / "s.csv").exists()
 
 
+def test_unsafe_mode_grades_without_the_sandbox(kit, tmp_path):
+    """--unsafe (for machines without bubblewrap) still grades, with both runs."""
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    nbformat.write(_mutated(kit["solution"], "keep_with_p"), folder / "carol.ipynb")
+    (row,) = grade.grade_folder(
+        kit["zip"], [folder / "carol.ipynb"], tmp_path / "s.csv", unsafe=True, progress=False
+    )
+    assert row.status == "ok" and _lost(row.scores) == ["q1"], row
+    assert row.otter_scores == row.scores
+
+
 def test_the_init_cell_survives_a_renamed_download(kit, tmp_path):
     """A student whose download is named ``... (1).ipynb`` can still run grader.check."""
     renamed = tmp_path / f"{A1} (1).ipynb"
