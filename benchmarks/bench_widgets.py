@@ -1,4 +1,4 @@
-"""Widget update latency of the chapter 5 explorers.
+"""Widget update latency of the explorers (chapters 5 and 8), and the cost of their fallbacks.
 
 The targets: a median update under 50 ms and a 95th percentile under 100 ms,
 so that the picture follows a slider as it is dragged.
@@ -12,6 +12,11 @@ sweep runs on an explorer that was never shown, then on one that was shown
 (its mimebundle built, as Jupyter does before a reader can touch a slider),
 and a second time on that one, whose frames are all cached. CPU times are
 given too, because on a shared machine the wall clock includes waiting for a core.
+
+Every picture is drawn for a device pixel ratio of 2 (144 dpi, four times the
+pixels of a 72-dpi picture) and shown at half its pixel width. The last rows
+give the CPU time of building each static fallback (every frame of its grid,
+p in steps of 0.05), which a chapter pays when it displays the explorer.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 
 from dropout_lib import widgets
 
+FRAME_MARK = '"src":"data:'  # one per frame in a fallback's JSON block
 SWEEP = [round(float(p), 2) for p in np.arange(0.0, widgets.P_MAX + 1e-9, 0.05)]
 
 
@@ -43,6 +49,7 @@ def rows():
         "activations": lambda: widgets.activation_explorer(p=0.0, width=32),
         "mask states": lambda: widgets.mask_state_explorer(p=0.0),
         "ensemble": lambda: widgets.ensemble_explorer(p=0.0),
+        "nonlinear unit": lambda: widgets.nonlinear_explorer(p=0.0),
     }
     widgets.trained_hidden_layer(32, 0)  # the network is trained once, outside the timing
     for name, make in explorers.items():
@@ -75,3 +82,12 @@ def rows():
                 "ms",
                 f"target < 100 ms; CPU p95 {np.percentile(cpu, 95) * 1e3:.0f} ms",
             )
+        fresh = make()
+        start = time.process_time()
+        html = fresh.fallback_html()
+        yield (
+            f"static fallback, {name}: build",
+            (time.process_time() - start) * 1e3,
+            "ms CPU",
+            f"{html.count(FRAME_MARK)} frames, {len(html) / 1e6:.1f} MB of HTML in the notebook",
+        )

@@ -11,6 +11,13 @@ import collections
 import pytest
 
 AXE_RESULTS = pytest.StashKey[dict]()
+PAGE_WEIGHTS = pytest.StashKey[dict]()
+
+
+@pytest.fixture(scope="session")
+def page_weights(request):
+    """``{page: (own bytes, bytes with shared assets)}``, filled in by the page test."""
+    return request.config.stash.setdefault(PAGE_WEIGHTS, {})
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +52,11 @@ def summarise(results: dict) -> list[str]:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    weights = config.stash.get(PAGE_WEIGHTS, None)
+    if weights:
+        terminalreporter.section("page weights, cold load: own, with shared assets")
+        for page, (own, total) in sorted(weights.items(), key=lambda item: -item[1][0]):
+            terminalreporter.write_line(f"{own / 1e6:6.2f} MB  {total / 1e6:6.2f} MB  {page}")
     results = config.stash.get(AXE_RESULTS, None)
     if not results:
         return

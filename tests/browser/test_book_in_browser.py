@@ -11,8 +11,15 @@ The site (``_build/html``, or the folder named by ``BOOK_HTML_DIR``) is served o
 - math typeset by the vendored MathJax, without TeX errors and with no raw TeX
   delimiters left in the text;
 - no axe-core violation of "serious" or "critical" impact;
-- every static widget fallback (``div.dlib-fallback``) shows a different frame
-  when one of its sliders moves.
+- every static widget fallback (``div.dlib-fallback``) has one picture whose
+  frame follows its sliders through every point of its grid; each frame loads
+  and is drawn with at least 1.5 device pixels per displayed pixel; the URL
+  fragment follows the sliders, and a link with a fragment opens the explorer
+  at those settings;
+- every self-check quiz answers a click and a key press with feedback;
+- the page (its HTML and images) weighs at most 3 MB; that and the weight with
+  the shared theme, MathJax and search index are printed at the end;
+- no button leads to the placeholder repository, and no student page has Colab.
 
 A full-page screenshot of every page goes to ``<site>/_screenshots/`` so that a
 person can look at the whole book. Debian's ``chromium`` is driven by Playwright
@@ -31,6 +38,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
@@ -182,26 +190,52 @@ IMAGES = """async () => {
                  .map(img => img.currentSrc.slice(0, 100) || img.outerHTML.slice(0, 100));
 }"""
 
-# Index of each frame of a fallback that is shown (not hidden, not display:none).
-SHOWN_FRAMES = """root => [...root.querySelectorAll('img.dlib-fallback-frame')]
-    .map((img, index) => [img, index])
-    .filter(([img]) => !img.hidden && getComputedStyle(img).display !== 'none')
-    .map(([, index]) => index)"""
-
-MOVE_SLIDER = """slider => {
-    const min = Number(slider.min || 0), max = Number(slider.max || 100);
-    slider.value = Number(slider.value) === max ? min : max;
-    slider.dispatchEvent(new Event('input', {bubbles: true}));
-    return slider.value;
+# The frame a fallback shows: its one <img>, which frame of the grid, and sizes.
+FRAME = """root => {
+    const img = root.querySelector('img.dlib-fallback-frame');
+    return {count: root.querySelectorAll('img').length, frame: img.dataset.frame,
+            src: img.currentSrc || img.src, natural: img.naturalWidth,
+            shown: img.getBoundingClientRect().width, complete: img.complete};
 }"""
+
+# Links that lead nowhere while the repository URL is the placeholder, and Colab
+# buttons on the student notebooks' pages (their checks need files Colab lacks).
+DEAD_BUTTONS = """() => [...document.querySelectorAll('a[href]')]
+    .map(a => a.href)
+    .filter(href => href.includes('github.com/dropout-book/dropout-book')
+        || href.includes('mybinder.org/v2/gh/dropout-book')
+        || (location.pathname.includes('/classroom/') && href.includes('colab.research.google')))"""
+
+#: A page may weigh this much when it loads: its HTML and the images it shows
+#: (figures, one frame per explorer), not counting the assets every page shares.
+PAGE_WEIGHT_LIMIT = 3_000_000
+#: Paths of what every page shares (and a browser caches once for the whole book).
+SHARED_ASSETS = ("/_static/", "/searchindex.js")
+#: Every explorer frame is drawn for a pixel ratio of 2; at least 1.5 is required.
+MIN_PIXEL_RATIO = 1.5
 
 
 def screenshot_name(page_path: str) -> str:
     return page_path.removesuffix(".html").replace("/", "__") + ".png"
 
 
+def _wait_for_frame(page, root, number):
+    page.wait_for_function(
+        f"([root, n]) => {{ const f = ({FRAME})(root);"
+        " return f.frame === String(n) && f.complete && f.natural > 0; }",
+        arg=[root.element_handle(), number],
+        timeout=5000,
+    )
+
+
 def check_widget_fallbacks(page) -> list[str]:
-    """Move every slider of every fallback; return what did not work."""
+    """Visit every frame of every fallback; return what did not work.
+
+    Each fallback has one picture; its sliders swap the frame. Every frame of
+    the grid is reached through the sliders, must load, and must be drawn with
+    at least 1.5 device pixels per displayed pixel (crisp on a 2x screen). The
+    address bar's fragment follows the sliders.
+    """
     problems = []
     # A widget view with no widget manager renders as nothing: the page must
     # show the widget's static fallback instead (nb_mime_priority_overrides).
@@ -211,39 +245,128 @@ def check_widget_fallbacks(page) -> list[str]:
     roots = page.locator("div.dlib-fallback")
     for r in range(roots.count()):
         root = roots.nth(r)
+        name = root.get_attribute("id")
         sliders = root.locator("input[type=range]")
-        if sliders.count() == 0:
-            problems.append(f"fallback {r} has no slider")
-        if root.locator("img.dlib-fallback-frame").count() < 2:
-            problems.append(f"fallback {r} has fewer than two frames")
+        if sliders.count() == 0 or not sliders.first.is_visible():
+            problems.append(f"{name}: no visible slider")
             continue
-        for s in range(sliders.count()):
-            before = root.evaluate(SHOWN_FRAMES)
-            if len(before) != 1:
-                problems.append(f"fallback {r} shows {len(before)} frames, not one: {before}")
-                break
-            value = sliders.nth(s).evaluate(MOVE_SLIDER)
+        sizes = [int(sliders.nth(s).get_attribute("max")) + 1 for s in range(sliders.count())]
+        if root.evaluate(FRAME)["count"] != 1:
+            problems.append(f"{name} has {root.evaluate(FRAME)['count']} pictures, not one")
+        seen = set()
+        for index in range(int(np.prod(sizes))):
+            positions, rest = [], index
+            for size in reversed(sizes):
+                positions.insert(0, rest % size)
+                rest //= size
+            for s, position in enumerate(positions):
+                sliders.nth(s).evaluate(
+                    "(slider, value) => { slider.value = value;"
+                    " slider.dispatchEvent(new Event('input', {bubbles: true})); }",
+                    position,
+                )
             try:
-                page.wait_for_function(
-                    f"([root, before]) => {{ const shown = ({SHOWN_FRAMES})(root);"
-                    " return shown.length === 1 && shown[0] !== before; }",
-                    arg=[root.element_handle(), before[0]],
-                    timeout=2000,
-                )
-            except PlaywrightTimeout:  # report the frames shown instead
-                after = root.evaluate(SHOWN_FRAMES)
-                problems.append(
-                    f"fallback {r}, slider {s} set to {value}: shown frames {before} -> {after}"
-                )
+                _wait_for_frame(page, root, index)
+            except PlaywrightTimeout:
+                problems.append(f"{name}: frame {index} (sliders at {positions}) did not show")
                 continue
-            shown = root.locator("img.dlib-fallback-frame").nth(root.evaluate(SHOWN_FRAMES)[0])
-            if not shown.evaluate("img => img.naturalWidth > 0"):
-                problems.append(f"fallback {r}, slider {s}: the new frame did not load")
+            frame = root.evaluate(FRAME)
+            seen.add(frame["src"])
+            if frame["natural"] < MIN_PIXEL_RATIO * frame["shown"]:
+                problems.append(
+                    f"{name}, frame {index}: {frame['natural']} px shown at "
+                    f"{frame['shown']:.0f} px (needs {MIN_PIXEL_RATIO}x)"
+                )
+        if len(seen) < 2:
+            problems.append(f"{name}: moving the sliders never changed the picture")
+        fragment = page.evaluate("() => decodeURIComponent(location.hash)")
+        if not fragment.startswith(f"#{name}?"):
+            problems.append(f"{name}: the URL fragment does not follow the sliders: {fragment!r}")
     return problems
 
 
+def check_fragment_state(page, url) -> list[str]:
+    """Opening ``#<explorer>?p=0.95&...`` shows that explorer at those settings."""
+    problems = []
+    roots = page.locator("div.dlib-fallback")
+    names = [roots.nth(r).get_attribute("id") for r in range(roots.count())]
+    for name in names:
+        data = page.locator(f"#{name}").evaluate(
+            "root => JSON.parse(root.querySelector('script.dlib-fallback-data').textContent)"
+            ".sliders"
+        )
+        # The last position of every slider (p = 0.95, inverted, ...), as a link says it.
+        query = "&".join(f"{s['key']}={s['tokens'][-1]}" for s in data)
+        index = 0
+        for s in data:
+            index = index * len(s["tokens"]) + len(s["tokens"]) - 1
+        page.goto("about:blank")
+        page.goto(f"{url}#{name}?{query}", wait_until="load")
+        root = page.locator(f"#{name}")
+        try:
+            _wait_for_frame(page, root, index)
+        except PlaywrightTimeout:
+            problems.append(f"{name}: #{name}?{query} did not open at frame {index}")
+            continue
+        outputs = root.locator("output").all_text_contents()
+        if outputs != [s["labels"][-1] for s in data]:
+            problems.append(f"{name}: #{name}?{query} shows the settings {outputs}")
+    return problems
+
+
+def check_quizzes(page) -> list[str]:
+    """Click one answer of every quiz, and answer another by keyboard: feedback must appear."""
+    problems = []
+    quizzes = page.locator("div.dlib-quiz")
+    for q in range(quizzes.count()):
+        quiz = quizzes.nth(q)
+        buttons = quiz.locator(".MCButton")
+        try:
+            buttons.first.wait_for(timeout=5000)
+        except PlaywrightTimeout:
+            problems.append(f"quiz {q}: no answer buttons were drawn")
+            continue
+        feedback = quiz.locator(".Feedback")
+        buttons.first.click()
+        first = feedback.first.text_content() or ""
+        if not first.startswith(("Right.", "Not quite.")) or len(first) < 30:
+            problems.append(f"quiz {q}: clicking an answer gave the feedback {first!r}")
+        if feedback.first.get_attribute("aria-live") != "polite":
+            problems.append(f"quiz {q}: the feedback is not announced (aria-live)")
+        # The keyboard: focus the second question's first answer and press space.
+        if feedback.count() > 1:
+            quiz.locator(".Answer").nth(1).locator("input").first.focus()
+            page.keyboard.press("Space")
+            text = feedback.nth(1).text_content() or ""
+            if not text.startswith(("Right.", "Not quite.")):
+                problems.append(f"quiz {q}: answering by keyboard gave {text!r}")
+    return problems
+
+
+def page_weight(requested: set[str]) -> tuple[int, int]:
+    """Bytes a cold load fetches, read from the site's files: ``(own, total)``.
+
+    ``own`` is the page itself: its HTML and the images it shows (figures and
+    one frame per explorer). ``total`` adds what every page shares and a browser
+    caches once for the whole book: the theme, its icon font, MathJax and the
+    search index.
+    """
+    own = total = 0
+    for path in requested:
+        file = SITE / path.lstrip("/")
+        if file.is_dir():
+            file = file / "index.html"
+        if not file.is_file():
+            continue
+        size = file.stat().st_size
+        total += size
+        if not path.startswith(SHARED_ASSETS):
+            own += size
+    return own, total
+
+
 @pytest.mark.parametrize("page_path", PAGES)
-def test_page(page_path, base_url, browser_context, screenshots, axe_results):
+def test_page(page_path, base_url, browser_context, screenshots, axe_results, page_weights):
     """One page of the book: loads cleanly and offline, renders, and passes axe."""
     console_errors, failed, off_site = [], [], []
     page = browser_context.new_page()
@@ -268,6 +391,13 @@ def test_page(page_path, base_url, browser_context, screenshots, axe_results):
             off_site.append(request.url)
 
     page.on("request", record_host)
+    requested = set()
+
+    def record_path(request):
+        if urlsplit(request.url).hostname == HOST:
+            requested.add(urlsplit(request.url).path)
+
+    page.on("request", record_path)
     try:
         page.goto(base_url + page_path, wait_until="load")
         math = page.evaluate(MATH_STATUS)
@@ -276,6 +406,9 @@ def test_page(page_path, base_url, browser_context, screenshots, axe_results):
         # Fonts and lazily loaded MathJax parts arrive after the load event.
         page.wait_for_load_state("networkidle")
         raw_tex = page.evaluate(RAW_TEX)
+        weight, total_weight = page_weight(requested)
+        page_weights[page_path] = (weight, total_weight)
+        buttons = page.evaluate(DEAD_BUTTONS)
         page.screenshot(path=str(screenshots / screenshot_name(page_path)), full_page=True)
 
         page.add_script_tag(path=str(AXE_JS))
@@ -291,6 +424,9 @@ def test_page(page_path, base_url, browser_context, screenshots, axe_results):
         ]
         axe_results[page_path] = violations
         widget_problems = check_widget_fallbacks(page)
+        widget_problems += check_quizzes(page)
+        if page.locator("div.dlib-fallback").count():
+            widget_problems += check_fragment_state(page, base_url + page_path)
         page.wait_for_load_state("networkidle")
     finally:
         page.close()
@@ -311,7 +447,10 @@ def test_page(page_path, base_url, browser_context, screenshots, axe_results):
         for v in violations
         if v["impact"] in ("serious", "critical")
     ]
-    problems += [f"widget fallback: {text}" for text in widget_problems]
+    problems += [f"widget fallback or quiz: {text}" for text in widget_problems]
+    if weight > PAGE_WEIGHT_LIMIT:
+        problems.append(f"the page weighs {weight / 1e6:.2f} MB, over {PAGE_WEIGHT_LIMIT / 1e6} MB")
+    problems += [f"button to a placeholder, or Colab for students: {b}" for b in buttons]
     assert not problems, f"{page_path}:\n" + "\n".join(problems)
 
 
