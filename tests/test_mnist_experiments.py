@@ -144,3 +144,16 @@ def test_the_figures_draw_tiny_results():
     assert mosaic.shape == (57, 57) and np.isnan(mosaic[28, 0]) and np.isnan(mosaic[-1, -1])
     with pytest.raises(ValueError, match="titles"):
         figures.plot_filters([shown], ["a", "b"])
+
+
+def test_the_recorded_full_size_run_is_well_formed():
+    # The numbers come from running its call; here only their form is checked
+    # (re-running the call takes minutes).
+    full = mx.FULL_SIZE_TABLE
+    assert full.names == tuple(mx.REGULARISERS)
+    assert all(len(row) == len(mx.SEEDS) for row in full.test_error) and len(full.test_error) == 6
+    assert all(0 <= e <= 1 for row in full.test_error for e in row)
+    # Test errors on 1,000 images are multiples of 1/1000.
+    assert all(abs(1000 * e - round(1000 * e)) < 1e-9 for row in full.test_error for e in row)
+    diff = full.difference("dropout", "none")
+    assert diff.estimate == pytest.approx(np.mean(full.errors("dropout") - full.errors("none")))
