@@ -26,6 +26,7 @@ TORCH ?= 1
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.lab-installed
 TORCH_STAMP := $(VENV)/.torch-$(TORCH)
 BOOK_HTML := _build/html/index.html
 CHAPTERS := $(sort $(wildcard chapters/*.ipynb))
@@ -122,7 +123,7 @@ chromium:
 # Visits every page of the built book: console errors, failed or off-site
 # requests, images, math, widget fallbacks, axe-core; screenshots go to
 # _build/html/_screenshots/.
-browser: $(STAMP) $(ASSETS_STAMP) chromium build-book
+browser: $(STAMP) $(LAB_STAMP) $(ASSETS_STAMP) chromium build-book
 	BOOK_HTML_DIR=_build/html $(BIN)/python -m pytest tests/browser
 
 test: lint unit nbval build-book browser
@@ -148,9 +149,8 @@ notebooks: $(STAMP)
 
 # JupyterLab with jupyterlab-myst, pinned in requirements-lab.txt, so that MyST
 # (admonitions, dropdowns, {doc} and {cite} roles) renders instead of showing as
-# raw text, and exercise solutions stay folded.
-LAB_STAMP := $(VENV)/.lab-installed
-
+# raw text, and exercise solutions stay folded. The browser test opens chapter 5
+# in it (tests/browser/test_jupyterlab.py), so `make browser` installs it too.
 $(LAB_STAMP): $(STAMP) requirements-lab.txt
 	$(BIN)/python -m pip install --quiet -c requirements-lock.txt -r requirements-lab.txt
 	@touch $@
