@@ -12,8 +12,13 @@ Each explorer is three layers, so that its logic can be tested without a kernel:
 
 Displayed in Jupyter, an explorer is the live widget. Its mimebundle also
 carries ``text/html``: a static fallback of frames precomputed over a grid of
-its controls, switched by an inline-JavaScript slider, which is what the
-rendered book shows (see ``nb_mime_priority_overrides`` in ``_config.yml``).
+its controls (p in steps of 0.05), switched by an inline-JavaScript slider,
+which is what the rendered book shows (see ``nb_mime_priority_overrides`` in
+``_config.yml``). Where no script runs (a notebook not yet run in JupyterLab,
+GitHub, VS Code), it shows one frame and says to run the notebook. Its
+settings live in the URL fragment, ``#explorer-activations?p=0.80&mode=standard``.
+Every picture is drawn for a device pixel ratio of 2 and shown at half its
+pixel width.
 
 One module per explorer holds its data, figure, alt text and widget:
 
@@ -46,7 +51,7 @@ from .activations import (
     trained_hidden_layer,
 )
 from .ensemble import NETWORKS, STEP_CHOICES, EnsembleData, ensemble_data, ensemble_explorer
-from .fallback import FALLBACK_PS, fallback_html, scene_frames
+from .fallback import FALLBACK_PS, FallbackSlider, fallback_html, scene_frames
 from .frontend import Explorer
 from .mask_states import MaskStateData, mask_state_data, mask_state_explorer
 from .nonlinear import (
@@ -59,7 +64,7 @@ from .nonlinear import (
     nonlinear_explorer,
     nonlinear_unit_data,
 )
-from .scene import FigureScene, figure_png
+from .scene import DPI, PIXEL_RATIO, FigureScene, figure_png
 
 __all__ = [
     # the explorers
@@ -97,5 +102,8 @@ __all__ = [
     "figure_png",
     "fallback_html",
     "scene_frames",
+    "FallbackSlider",
     "FALLBACK_PS",
+    "DPI",
+    "PIXEL_RATIO",
 ]
