@@ -7,6 +7,7 @@ execution time).
 """
 
 from benchmarks.common import median_time
+from dropout_lib import _engine
 from dropout_lib import mnist_experiments as mx
 from dropout_lib.autoencoder import Autoencoder
 from dropout_lib.data import _mnist, mnist_split
@@ -26,7 +27,19 @@ def rows():
         lambda: model.fit(data.X_train, data.y_train, epochs=1, batch_size=100, lr=0.05),
         repeat=3,
     )
-    yield "MLP 784-256-256-10 dropout + max-norm, 1 epoch of 3,000, batch 100", seconds, "s", ""
+    yield (
+        "MLP 784-256-256-10 dropout + max-norm, 1 epoch of 3,000, batch 100",
+        seconds,
+        "s",
+        f"{_engine.blas_threads(model.layer_sizes, 100)} BLAS threads (chosen by size)",
+    )
+    seconds = median_time(
+        lambda: _engine.fit_many(
+            [model], [(data.X_train, data.y_train)], epochs=1, batch_size=100, lr=0.05, threads=1
+        ),
+        repeat=3,
+    )
+    yield "the same epoch on 1 BLAS thread (as the chapter runs it)", seconds, "s", "threads=1"
     auto = Autoencoder(784, 256, p_hidden=0.5, seed=0)
     seconds = median_time(lambda: auto.fit(data.X_train[:2000], epochs=1, lr=0.01), repeat=3)
     yield "Autoencoder 784-256-784 dropout 0.5, 1 epoch of 2,000, batch 32", seconds, "s", ""
