@@ -597,6 +597,20 @@ CALLS = [
         bad_type={"updates": INT_TYPE, "n_train": INT_TYPE, "batch_size": INT_TYPE},
         bad_value={"updates": (0,), "n_train": (0,), "batch_size": (0, -1)},
     ),
+    # quiz
+    Call(
+        "quiz.load_questions",
+        lambda: dict(chapter="02_expected_value"),
+        bad_type={"chapter": (2, None, b"02_expected_value")},
+        bad_value={"chapter": ("02", "99_no_such_chapter")},
+    ),
+    Call(
+        "quiz.quiz",
+        lambda: dict(chapter="05_activation_distributions"),
+        bad_type={"chapter": (5, None)},
+        bad_value={"chapter": ("",)},
+        compare=False,  # a Quiz
+    ),
     # stats
     Call(
         "stats.summarise",
