@@ -358,6 +358,7 @@ class Graded:
     tests: list = field(default_factory=list)
     seconds: float = 0.0
     run_seconds: dict = field(default_factory=dict)  # "otter", "trusted" -> wall clock
+    values: dict = field(default_factory=dict)  # JSON-able answer values of the trusted run
 
     @property
     def flagged(self) -> bool:
@@ -470,6 +471,7 @@ def grade_one(
             graded.reasons.append(f"the trusted run did not finish ({trusted.status})")
             return graded
         graded.tests = result["tests"]
+        graded.values = result.get("values", {})
         for question in maximum:
             cases = [t for t in result["tests"] if t["question"] == question]
             graded.scores[question] = (

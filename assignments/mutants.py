@@ -2,12 +2,12 @@
 
 A mutant is the solution written into the *student* notebook (what a student who
 got everything right would hand in), with one small code patch that makes one
-mistake. ``tests/test_assignments.py`` grades every mutant with ``otter run`` and
-checks that it loses points on the question where the mistake is made, and only
-there.
+mistake. ``tests/test_assignments.py`` grades every mutant through
+``assignments/grade.py`` (in its sandbox) and checks that it loses points on the
+question where the mistake is made, and only there.
 
 Run ``python assignments/mutants.py BUILD OUT`` to write the notebooks, for
-example to grade them yourself with ``otter run``: ``BUILD`` is a folder made by
+example to grade them yourself with ``assignments/grade.py``: ``BUILD`` is a folder made by
 ``otter assign`` (holding ``student/`` and ``autograder/``), ``OUT`` receives
 ``solution.ipynb`` and one ``<mutant>.ipynb`` per mutant of that assignment.
 """
@@ -427,8 +427,10 @@ MUTANTS = (
     ),
 )
 
-#: Submissions that misbehave rather than err: the grader must still write results.
-#: ``question`` is the one question that must score zero; every other keeps full marks.
+#: Submissions that misbehave rather than err: the grader must still grade them.
+#: ``question`` is the one question that otter's run (which executes the notebook)
+#: loses; the trusted run grades the definitions and the disagreement is flagged,
+#: except for a deleted answer, which both runs lose.
 ROBUSTNESS = (
     Mutant(
         "raises",

@@ -153,6 +153,17 @@ def test_solution_scores_full_marks_unflagged(graded, assignment):
     assert row.otter_scores == row.scores, "otter's run and the trusted run should agree"
 
 
+def test_assignment2_lesson_shows_in_the_solution(graded):
+    """Validation picks a p > 0, and Monte Carlo comes closer to weight scaling as k grows."""
+    if mutants.A2 not in BUILT:
+        pytest.skip("assignment 2 is not in assignments/")
+    values = graded[(mutants.A2, "solution")].values
+    assert values["best_p"] > 0, values
+    mc, ws = {int(k): v for k, v in values["mc_errors"].items()}, values["ws_error"]
+    assert mc[1] > mc[5] > mc[20] and mc[50] <= mc[20], mc
+    assert abs(mc[50] - ws) < abs(mc[1] - ws), (mc, ws)
+
+
 @pytest.mark.parametrize("assignment", sorted(BUILT))
 def test_untouched_student_notebook_scores_zero(graded, assignment):
     row = graded[(assignment, "untouched_student")]
