@@ -49,7 +49,10 @@ import subprocess
 import sys
 
 if importlib.util.find_spec("dropout_lib") is None:
-    source = os.environ.get("DROPOUT_LIB_SOURCE", "{url}")
+    source = os.environ.get(
+        "DROPOUT_LIB_SOURCE",
+        "{url}",
+    )
     if pathlib.Path(source).is_dir():
         source = pathlib.Path(source).resolve().as_uri()
     subprocess.run(
