@@ -16,7 +16,7 @@ from functools import partial
 
 import numpy as np
 
-from benchmarks.common import median_time
+from benchmarks.common import median_time, one_thread
 from dropout_lib.modern import attention, attention_backward, recurrent_masks
 
 BATCH, HEADS, WIDTH = 8, 4, 32
@@ -45,27 +45,8 @@ def _torch_step(torch, q, k, v):
 
 
 def rows():
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        threadpool_limits = None
-    threads = None if torch is None else torch.get_num_threads()
-    if torch is not None:
-        torch.set_num_threads(1)
-    # One BLAS thread for numpy as well: on a busy machine two OpenBLAS threads made
-    # these small batched products many times slower, not faster.
-    limit = threadpool_limits(1) if threadpool_limits is not None else None
-    try:
+    with one_thread() as torch:
         yield from _rows(torch)
-    finally:
-        if torch is not None:
-            torch.set_num_threads(threads)
-        if limit is not None:
-            limit.restore_original_limits()
 
 
 def _rows(torch):

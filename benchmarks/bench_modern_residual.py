@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.common import median_time
+from benchmarks.common import median_time, one_thread
 from dropout_lib.data import digits_split
 from dropout_lib.modern import BatchNorm, BNNet, ResidualMLP, drop_path, dropblock, linear_decay
 
@@ -45,25 +45,8 @@ def _torch_drop_block2d(torch, x, p, block_size):
 
 
 def rows():
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        threadpool_limits = None
-    threads = None if torch is None else torch.get_num_threads()
-    if torch is not None:
-        torch.set_num_threads(1)
-    limits = threadpool_limits(1) if threadpool_limits is not None else None
-    try:
+    with one_thread() as torch:
         yield from _rows(torch)
-    finally:
-        if limits is not None:
-            limits.unregister()
-        if torch is not None:
-            torch.set_num_threads(threads)
 
 
 def _rows(torch):
