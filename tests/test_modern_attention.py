@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gradcheck import numerical_gradients
 
 from dropout_lib.masks import enumerate_masks
 from dropout_lib.modern.attention import (
@@ -177,19 +178,12 @@ def test_backward_matches_finite_differences(causal, p):
     grads = attention_backward(dout, q, k, v, probs, p=p, causal=causal)
     assert isinstance(grads, AttentionGrads)
 
-    def loss(arrays):
-        return float((masked_attention(*arrays, keep, p=p, causal=causal)[0] * dout).sum())
+    def loss():
+        return float((masked_attention(q, k, v, keep, p=p, causal=causal)[0] * dout).sum())
 
-    eps = 1e-6
-    for which, analytic in enumerate((grads.dq, grads.dk, grads.dv)):
-        numeric = np.zeros_like(analytic)
-        for index in np.ndindex(analytic.shape):
-            arrays = [q.copy(), k.copy(), v.copy()]
-            arrays[which][index] += eps
-            up = loss(arrays)
-            arrays[which][index] -= 2 * eps
-            numeric[index] = (up - loss(arrays)) / (2 * eps)
-        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+    numeric = numerical_gradients(loss, [q, k, v])
+    for analytic, gradient in zip((grads.dq, grads.dk, grads.dv), numeric, strict=True):
+        np.testing.assert_allclose(analytic, gradient, rtol=1e-6, atol=1e-8)
 
 
 def test_backward_sums_broadcast_gradients():
