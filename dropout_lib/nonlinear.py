@@ -406,7 +406,9 @@ def relu_layer_gaps(model, X, *, n_samples=100, seed=0) -> LayerGaps:
     )
 
 
-def train_together(models, X, y, *, epochs, batch_size=32, lr=0.05, momentum=0.9, progress=False):
+def train_together(
+    models, X, y, *, epochs, batch_size=32, lr=0.05, momentum=0.9, evaluate_last=10, progress=False
+):
     """Train several networks of one architecture on one training set, side by side.
 
     Each network ends where its own ``model.fit(X, y, epochs=epochs, ...)`` would
@@ -423,18 +425,26 @@ def train_together(models, X, y, *, epochs, batch_size=32, lr=0.05, momentum=0.9
     y : array_like of int, shape (n,)
     epochs : int >= 1
     batch_size, lr, momentum, progress
-        As in :meth:`dropout_lib.mlp.MLP.fit`.
+        As in :meth:`dropout_lib.mlp.MLP.fit`. Calling this again continues
+        from where the networks are, momentum included, so two calls with a
+        smaller ``lr`` in the second are a step decay of the learning rate.
+    evaluate_last : int >= 1
+        Record the training errors only in the last ``evaluate_last`` epochs
+        (NaN before): a pass over the whole training set costs about a third
+        of an epoch, and the last few epochs are enough to see that training
+        has settled. Evaluation draws no random numbers, so it never changes
+        the training.
 
     Returns
     -------
     list of dropout_lib.mlp.History
-        One per network. The training errors are recorded only in the last ten
-        epochs (NaN before), enough to see that training has settled.
+        One per network.
     """
     from ._engine import fit_many
 
     models = list(models)
     epochs = check_int(epochs, "epochs", minimum=1)
+    evaluate_last = check_int(evaluate_last, "evaluate_last", minimum=1)
     return fit_many(
         models,
         [(X, y)] * len(models),
@@ -442,6 +452,6 @@ def train_together(models, X, y, *, epochs, batch_size=32, lr=0.05, momentum=0.9
         batch_size=batch_size,
         lr=lr,
         momentum=momentum,
-        evaluate_last=min(10, epochs),
+        evaluate_last=min(evaluate_last, epochs),
         progress=progress,
     )

@@ -316,3 +316,19 @@ def test_train_together_ends_where_each_fit_would():
         for mine, theirs in zip(model.weights, alone.weights):
             assert np.allclose(mine, theirs, rtol=1e-4, atol=1e-5)
     assert all(h.epochs == 3 and not np.isnan(h.train_error[-1]) for h in histories)
+
+
+def test_train_together_evaluates_only_the_last_epochs_and_continues_where_it_stopped():
+    split = digits_split(n_train=64, seed=0)
+    kwargs = {"p_hidden": 0.3, "seed": 4}
+    once, twice = MLP((64, 8, 10), **kwargs), MLP((64, 8, 10), **kwargs)
+    (history,) = nl.train_together([once], split.X_train, split.y_train, epochs=4, evaluate_last=1)
+    assert np.isnan(history.train_error[:3]).all() and not np.isnan(history.train_error[3])
+    # Two calls are one run of the same length: evaluation draws nothing and the momentum is kept
+    # (to float32 rounding: the engine holds lr * velocity and hands back the velocity).
+    nl.train_together([twice], split.X_train, split.y_train, epochs=2, evaluate_last=2)
+    nl.train_together([twice], split.X_train, split.y_train, epochs=2, evaluate_last=1)
+    for mine, theirs in zip(twice.weights, once.weights):
+        assert np.allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="evaluate_last"):
+        nl.train_together([once], split.X_train, split.y_train, epochs=2, evaluate_last=0)
