@@ -58,6 +58,7 @@ __all__ = [
     "gap_regression_data",
     "gap_target",
     "RegressionNet",
+    "fit_together",
 ]
 
 
@@ -508,6 +509,12 @@ class RegressionNet:
             raise ValueError(f"{name} must be 1-D of shape (n,), but got shape {x.shape}")
         return x[:, None]
 
+    def _check_y(self, y, n):
+        y = as_real_array(y, "y").astype(np.float64)
+        if y.shape != (n,):
+            raise ValueError(f"y must have shape ({n},) like x, but got shape {y.shape}")
+        return y
+
     def sample_masks(self, n, rng=None):
         """One keep-mask per hidden layer, shapes ``(n, hidden_sizes[l])``."""
         n = check_int(n, "n", minimum=0)
@@ -541,7 +548,7 @@ class RegressionNet:
         grad_weights, grad_biases : lists of ndarray, shapes of the parameters
         """
         x = self._check_x(x)
-        y = as_real_array(y, "y").astype(np.float64)
+        y = self._check_y(y, len(x))
         out, inputs, pre = self._forward(x, masks)
         residual = out - y
         penalty = sum(np.sum(w**2) for w in self.weights)
@@ -580,10 +587,10 @@ class RegressionNet:
         epochs = check_int(epochs, "epochs", minimum=1)
         lr = _positive(lr, "lr")
         x = self._check_x(x)[:, 0]
+        self._check_y(y, len(x))  # before the first step, not inside it
         params = self.weights + self.biases
         first = [np.zeros_like(q) for q in params]
         second = [np.zeros_like(q) for q in params]
-        beta1, beta2, eps = 0.9, 0.999, 1e-8
         losses = np.empty(epochs)
         steps = range(epochs)
         if progress:
@@ -593,12 +600,7 @@ class RegressionNet:
         for step in steps:
             masks = self.sample_masks(len(x)) if self.p > 0 else None
             losses[step], grad_w, grad_b = self.loss_and_gradients(x, y, masks)
-            for index, (param, grad) in enumerate(zip(params, grad_w + grad_b)):
-                first[index] = beta1 * first[index] + (1 - beta1) * grad
-                second[index] = beta2 * second[index] + (1 - beta2) * grad**2
-                m_hat = first[index] / (1 - beta1 ** (step + 1))
-                v_hat = second[index] / (1 - beta2 ** (step + 1))
-                param -= lr * m_hat / (np.sqrt(v_hat) + eps)
+            _adam_step(params, grad_w + grad_b, first, second, step, lr)
         return losses
 
     def predict(self, x) -> np.ndarray:
@@ -616,3 +618,122 @@ class RegressionNet:
         return np.array(
             [self._forward(x, self.sample_masks(len(x), rng))[0] for _ in range(n_samples)]
         )
+
+
+def _adam_step(params, grads, first, second, step, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam update of ``params`` in place, with bias correction; ``step`` counts from 0.
+
+    ``first`` and ``second`` are the moment estimates, one array per parameter,
+    replaced in their lists. Elementwise, so it serves one network or a stack.
+    """
+    for index, (param, grad) in enumerate(zip(params, grads)):
+        first[index] = beta1 * first[index] + (1 - beta1) * grad
+        second[index] = beta2 * second[index] + (1 - beta2) * grad**2
+        m_hat = first[index] / (1 - beta1 ** (step + 1))
+        v_hat = second[index] / (1 - beta2 ** (step + 1))
+        param -= lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+def fit_together(nets, x, y, *, epochs=3000, lr=0.01, progress=False) -> list[np.ndarray]:
+    """Train several regression networks on one data set side by side, as each ``fit`` would.
+
+    Each network draws its masks from its own training stream in the order its
+    own :meth:`RegressionNet.fit` draws them and takes the same Adam steps; the
+    parameters of all networks are only stacked, so that every numpy call
+    works on all of them at once. A full-batch step on 60 points costs mostly
+    the overhead of its hundred-odd numpy calls, so training five networks
+    together costs little more than training one. The results equal separate
+    fits up to floating-point rounding (a stacked product may add in another
+    order).
+
+    Parameters
+    ----------
+    nets : list or tuple of RegressionNet
+        At least one; equal hidden sizes, ``p`` and ``weight_decay``; seeds may
+        differ. Trained in place.
+    x, y : array_like of float, shape (n,)
+    epochs, lr, progress
+        As in :meth:`RegressionNet.fit`.
+
+    Returns
+    -------
+    list of ndarray of float64, shape (epochs,)
+        Each network's training loss at each step, as its ``fit`` returns it.
+    """
+    nets = list(nets) if isinstance(nets, (list, tuple)) else nets
+    if (
+        not isinstance(nets, list)
+        or not nets
+        or not all(isinstance(n, RegressionNet) for n in nets)
+    ):
+        raise TypeError(f"nets must be a non-empty sequence of RegressionNet, but got {nets!r}")
+    first_net = nets[0]
+    for net in nets[1:]:
+        if (net.sizes, net.p, net.weight_decay) != (
+            first_net.sizes,
+            first_net.p,
+            first_net.weight_decay,
+        ):
+            raise ValueError(
+                "nets must share hidden sizes, p and weight_decay to train together, but got "
+                f"{(first_net.sizes, first_net.p, first_net.weight_decay)} and "
+                f"{(net.sizes, net.p, net.weight_decay)}"
+            )
+    epochs = check_int(epochs, "epochs", minimum=1)
+    lr = _positive(lr, "lr")
+    x = first_net._check_x(x)
+    y = first_net._check_y(y, len(x))
+    n, p, decay = len(x), first_net.p, first_net.weight_decay
+    # Stacks, one per layer: weights of shape (nets, fan_in, fan_out), biases (nets, 1, fan_out).
+    weights = [np.stack(layer) for layer in zip(*(net.weights for net in nets))]
+    biases = [np.stack(layer)[:, None, :] for layer in zip(*(net.biases for net in nets))]
+    params = weights + biases
+    first = [np.zeros_like(q) for q in params]
+    second = [np.zeros_like(q) for q in params]
+    losses = np.empty((len(nets), epochs))
+    scale = 1.0 / (1.0 - p)
+    steps = range(epochs)
+    if progress:
+        from tqdm.auto import tqdm
+
+        steps = tqdm(steps, desc="steps", leave=False)
+    for step in steps:
+        # Each network's masks for this step, drawn from its own training stream in the order
+        # of its sample_masks (which is sample_mask: rng.random(shape) >= p, per hidden layer).
+        masks = None
+        if p > 0:
+            masks = [np.empty((len(nets), n, size), dtype=bool) for size in first_net.sizes[1:-1]]
+            for k, net in enumerate(nets):
+                for mask in masks:
+                    np.greater_equal(net._train_rng.random(mask.shape[1:]), p, out=mask[k])
+        a, inputs, pre = x, [], []
+        for layer, (weight, bias) in enumerate(zip(weights, biases)):
+            inputs.append(a)
+            z = a @ weight + bias
+            if layer == len(weights) - 1:
+                break
+            pre.append(z)
+            a = np.maximum(z, 0.0)
+            if masks is not None:
+                a = np.where(masks[layer], a * scale, 0.0)
+        residual = z[:, :, 0] - y
+        penalty = sum(np.sum(w**2, axis=(1, 2)) for w in weights)
+        losses[:, step] = 0.5 * np.mean(residual**2, axis=1) + decay * penalty
+        delta = (residual / n)[:, :, None]
+        grad_w, grad_b = [None] * len(weights), [None] * len(weights)
+        for layer in range(len(weights) - 1, -1, -1):
+            grad_w[layer] = (
+                np.swapaxes(inputs[layer], -1, -2) @ delta + 2.0 * decay * weights[layer]
+            )
+            grad_b[layer] = delta.sum(axis=1, keepdims=True)
+            if layer == 0:
+                break
+            delta = delta @ np.swapaxes(weights[layer], -1, -2)
+            if masks is not None:
+                delta = np.where(masks[layer - 1], delta * scale, 0.0)
+            delta = delta * (pre[layer - 1] > 0)
+        _adam_step(params, grad_w + grad_b, first, second, step, lr)
+    for k, net in enumerate(nets):
+        for own, stacked in zip(net.weights + net.biases, weights + biases):
+            own[...] = stacked[k].reshape(own.shape)
+    return list(losses)

@@ -88,6 +88,35 @@ def test_regression_gradients_match_finite_differences(rng):
                 assert grad[index] == pytest.approx((up - down) / (2 * eps), abs=1e-6)
 
 
+def test_regression_fit_is_adam_on_sample_masks_and_loss_and_gradients():
+    # fit takes exactly the steps of the public pieces: sample_masks from the training stream,
+    # loss_and_gradients, and Adam with bias correction, written out here.
+    x, y = mc.gap_regression_data(30, noise=0.1, seed=2)
+    fitted = mc.RegressionNet((8, 6), p=0.2, weight_decay=1e-3, seed=5)
+    reference = mc.RegressionNet((8, 6), p=0.2, weight_decay=1e-3, seed=5)
+    losses = fitted.fit(x, y, epochs=25, lr=0.02)
+    params = reference.weights + reference.biases
+    first, second = [np.zeros_like(q) for q in params], [np.zeros_like(q) for q in params]
+    for step in range(25):
+        loss, grad_w, grad_b = reference.loss_and_gradients(x, y, reference.sample_masks(30))
+        assert losses[step] == loss
+        for param, grad, m, v in zip(params, grad_w + grad_b, first, second):
+            m[...] = 0.9 * m + (1 - 0.9) * grad
+            v[...] = 0.999 * v + (1 - 0.999) * grad**2
+            m_hat, v_hat = m / (1 - 0.9 ** (step + 1)), v / (1 - 0.999 ** (step + 1))
+            param -= 0.02 * m_hat / (np.sqrt(v_hat) + 1e-8)
+    for mine, theirs in zip(fitted.weights + fitted.biases, params):
+        np.testing.assert_array_equal(mine, theirs)
+    # predict_samples draws each pass's masks as sample_masks does, from the generator it gets.
+    grid, rng, expected = np.linspace(-5, 5, 7), np.random.default_rng(9), []
+    for _ in range(3):
+        a = grid[:, None]
+        for layer, mask in enumerate(fitted.sample_masks(7, rng)):
+            a = np.maximum(a @ fitted.weights[layer] + fitted.biases[layer], 0) * mask / 0.8
+        expected.append((a @ fitted.weights[-1] + fitted.biases[-1])[:, 0])
+    np.testing.assert_allclose(fitted.predict_samples(grid, 3, rng=9), expected, rtol=1e-12)
+
+
 def test_regression_net_fits_and_mc_mean_approaches_weight_scaling():
     x, y = mc.gap_regression_data(40, noise=0.05, seed=0)
     net = mc.RegressionNet((32, 32), p=0.1, weight_decay=1e-4, seed=0)
@@ -142,6 +171,8 @@ def test_regression_net_fits_and_mc_mean_approaches_weight_scaling():
         (lambda: mc.RegressionNet().fit(np.ones(3), np.ones(3), lr=None), TypeError, "lr"),
         (lambda: mc.RegressionNet().predict_samples(np.ones(3), 2.0), TypeError, "n_samples"),
         (lambda: mc.RegressionNet().predict_samples(np.ones(3), 0), ValueError, "n_samples"),
+        (lambda: mc.RegressionNet().fit(np.ones(3), np.ones((3, 1))), ValueError, "y"),
+        (lambda: mc.RegressionNet().loss_and_gradients(np.ones(3), np.ones(4)), ValueError, "y"),
     ],
 )  # fmt: skip
 def test_bad_types_are_type_errors_and_bad_values_value_errors(call, error, match):
@@ -223,3 +254,42 @@ def test_band_coverage():
         mc.band_coverage([0.0], [-1.0], [0.0])
     with pytest.raises(ValueError, match="shape"):
         mc.band_coverage([0.0, 1.0], [1.0], [0.0])
+
+
+def test_fit_together_gives_each_network_its_own_fit():
+    x, y = mc.gap_regression_data(30, noise=0.1, seed=4)
+    together = [mc.RegressionNet((8, 6), p=0.2, weight_decay=1e-3, seed=s) for s in (1, 2, 3)]
+    x_before, y_before = x.copy(), y.copy()
+    losses = mc.fit_together(together, x, y, epochs=200, lr=0.02)
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(y, y_before)
+    for seed, net, net_losses in zip((1, 2, 3), together, losses):
+        alone = mc.RegressionNet((8, 6), p=0.2, weight_decay=1e-3, seed=seed)
+        np.testing.assert_allclose(net_losses, alone.fit(x, y, epochs=200, lr=0.02), rtol=1e-9)
+        for mine, theirs in zip(net.weights + net.biases, alone.weights + alone.biases):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-12)
+        # The evaluation stream is untouched, so the Monte-Carlo passes agree too.
+        np.testing.assert_allclose(
+            net.predict_samples(x, 4), alone.predict_samples(x, 4), rtol=1e-9
+        )
+    # Without dropout there are no masks to draw.
+    plain = [mc.RegressionNet((5,), p=0.0, seed=s) for s in (0, 1)]
+    mc.fit_together(plain, x, y, epochs=20)
+    alone = mc.RegressionNet((5,), p=0.0, seed=1)
+    alone.fit(x, y, epochs=20)
+    np.testing.assert_allclose(plain[1].weights[0], alone.weights[0], rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "nets, error, match",
+    [
+        ([], TypeError, "nets"),
+        (None, TypeError, "nets"),
+        (["net"], TypeError, "nets"),
+        ([mc.RegressionNet((4,)), mc.RegressionNet((5,))], ValueError, "share"),
+        ([mc.RegressionNet((4,), p=0.1), mc.RegressionNet((4,), p=0.2)], ValueError, "share"),
+    ],
+)
+def test_fit_together_refuses_networks_that_cannot_be_stacked(nets, error, match):
+    with pytest.raises(error, match=match):
+        mc.fit_together(nets, np.ones(3), np.ones(3), epochs=2)

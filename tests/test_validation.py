@@ -94,6 +94,12 @@ def _net():
     return make_network(n_in=3, n_hidden=4, n_out=2, seed=0)
 
 
+def _regression_nets():
+    from dropout_lib.mc_dropout import RegressionNet
+
+    return [RegressionNet((4,), seed=seed) for seed in (0, 1)]
+
+
 def _mlp_data():
     rng = np.random.default_rng(0)
     return rng.random((40, 64)).astype(np.float32), np.arange(40) % 10
@@ -532,6 +538,17 @@ CALLS = [
         lambda: dict(hidden_sizes=(8,), p=0.1, weight_decay=1e-4, seed=0),
         bad_type=_p(hidden_sizes=("8", (8.5,)), seed=SEED_TYPE),
         bad_value={"p": P_BELOW_ONE, "hidden_sizes": ((0,),), "weight_decay": (-1.0,)},
+        compare=False,
+    ),
+    Call(
+        "mc_dropout.fit_together",
+        # The networks are trained in place (that is the point), so fresh ones come with each
+        # call and only the data and settings are checked here; tests/test_mc_dropout.py
+        # checks the nets argument.
+        lambda: dict(x=_vec(-2.0, -1.5, 1.5, 2.0), y=_vec(0.1, 0.2, -0.1, 0.3), epochs=3, lr=0.01),
+        bad_type={"x": REAL_ARRAY_TYPE, "epochs": INT_TYPE, "lr": ("0.01",)},
+        bad_value={"x": (np.ones((4, 1)),), "y": (np.ones(3),), "epochs": (0,), "lr": (0.0, -1.0)},
+        make=lambda module: lambda **kwargs: module.fit_together(_regression_nets(), **kwargs),
         compare=False,
     ),
     # nonlinear
