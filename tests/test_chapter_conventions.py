@@ -22,7 +22,12 @@ def test_chapter_structure(path):
     nb = nbformat.read(path, as_version=4)
     markdown = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
     assert markdown and markdown[0].startswith("# "), "a chapter opens with its title"
-    assert any("objectives" in text.lower() for text in markdown[:3]), "learning objectives"
+    # The learning objectives sit near the top, in the admonition every chapter uses.
+    opening = [line.strip() for text in markdown[:3] for line in text.splitlines()]
+    assert any(
+        line in ("```{admonition} Learning objectives", ":::{admonition} Learning objectives")
+        for line in opening
+    ), "learning objectives in a {admonition} Learning objectives block"
     headings = [line for text in markdown for line in text.splitlines() if line.startswith("#")]
     assert "## Summary" in headings and "## Exercises" in headings
     assert headings.index("## Summary") < headings.index("## Exercises")
